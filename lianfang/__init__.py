@@ -1,0 +1,1 @@
+"""Lianfang (联防): a district's epidemic prevention-and-control platform."""

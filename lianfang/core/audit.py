@@ -1,0 +1,65 @@
+"""The audit trail of personal data: one call, `audit_record`, used by every service."""
+
+from dataclasses import dataclass
+
+from .models import AuditAction, AuditEntry, Channel
+
+
+@dataclass(frozen=True)
+class Via:
+    """Where an action came from: the page or API path, and the client address."""
+
+    channel: str
+    path: str = ""
+    ip: str | None = None
+
+    @classmethod
+    def from_request(cls, request) -> "Via":
+        channel = Channel.API if request.path.startswith("/api/") else Channel.PAGE
+        return cls(channel=channel, path=request.get_full_path()[:300], ip=request.META.get("REMOTE_ADDR") or None)
+
+
+COMMAND = Via(channel=Channel.COMMAND)
+
+
+def audit_record(
+    *,
+    actor,
+    action: AuditAction | str,
+    via: Via,
+    object_type: str,
+    object_ref: str = "",
+    object_label: str = "",
+    org_path: str = "",
+    detail: dict | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=str(actor) if actor else "system",
+        action=action,
+        object_type=object_type,
+        object_ref=str(object_ref),
+        object_label=object_label[:200],
+        org_path=org_path,
+        detail=detail or {},
+        channel=via.channel,
+        request_path=via.path,
+        ip=via.ip,
+    )
+
+
+def changed_fields(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for what differs; personal identifiers are logged masked."""
+    from .pii import MASKERS
+
+    out = {}
+    for key, new in after.items():
+        old = before.get(key)
+        if old != new:
+            mask = MASKERS.get(key)
+            out[key] = [mask(old) if mask else _plain(old), mask(new) if mask else _plain(new)]
+    return out
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)

@@ -1,0 +1,43 @@
+"""Roles (DOMAIN.md "Who uses it") and what each may do. The one place capabilities live."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_OFFICE = "district_office", _("District command office")
+    STREET_OFFICER = "street_officer", _("Street/town officer")
+    GRID_WORKER = "grid_worker", _("Community/grid worker")
+    CHECKPOINT_STAFF = "checkpoint_staff", _("Checkpoint staff")
+    DOCTOR = "doctor", _("Township doctor")
+    POLICE = "police", _("Police officer")
+    INSPECTOR = "inspector", _("Department inspector")
+    SUPERVISION = "supervision", _("Supervision group")
+
+
+class Capability(models.TextChoices):
+    REVEAL_PII = "reveal_pii", _("Reveal full ID numbers and phones")
+    EDIT_REGISTRY = "edit_registry", _("Register and edit households and residents")
+    IMPORT_REGISTRY = "import_registry", _("Import the population base from Excel")
+    EXPORT_PERSONAL = "export_personal", _("Export lists of people")
+    EDIT_ORG = "edit_org", _("Edit the jurisdiction tree and responsible people")
+    VIEW_AUDIT = "view_audit", _("Browse the audit log")
+    CONFIGURE = "configure", _("Configure the system (admin)")
+
+
+R, C = Role, Capability
+CAPABILITIES: dict[str, frozenset[str]] = {
+    R.DISTRICT_OFFICE: frozenset(C.values),
+    R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG}),
+    R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL}),
+    # Doctors and police must reach the person (phone, identity) for checks and spot checks.
+    R.DOCTOR: frozenset({C.REVEAL_PII}),
+    R.POLICE: frozenset({C.REVEAL_PII}),
+    R.CHECKPOINT_STAFF: frozenset(),
+    R.INSPECTOR: frozenset(),
+    R.SUPERVISION: frozenset({C.VIEW_AUDIT}),
+}
+
+
+def has_capability(user, capability: str) -> bool:
+    return bool(user and user.is_authenticated and capability in CAPABILITIES.get(user.role, ()))

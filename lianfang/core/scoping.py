@@ -1,0 +1,45 @@
+"""Jurisdiction scoping: the one mechanism that limits every read and write to the
+actor's subtree. Every scoped model names its path column in `scope_path_field`."""
+
+from typing import TypeVar
+
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+M = TypeVar("M", bound=Model)
+
+
+def subtree_q(field: str, path: str) -> Q:
+    """Rows whose materialised path lies under `path` (itself included).
+
+    PostgreSQL: LIKE 'prefix%' uses the varchar_pattern_ops index Django adds to indexed
+    CharFields, whatever the collation. SQLite's LIKE is case-insensitive and skips the
+    index, but its BINARY ordering makes a range exact: '/' + 1 is '0'."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return Q(**{f"{field}__startswith": path})
+
+
+def scoped(queryset: QuerySet[M], actor) -> QuerySet[M]:
+    """Limit `queryset` to the actor's jurisdiction; no jurisdiction, no rows."""
+    jurisdiction = getattr(actor, "jurisdiction", None)
+    if jurisdiction is None:
+        return queryset.none()
+    return queryset.filter(subtree_q(queryset.model.scope_path_field, jurisdiction.path))
+
+
+def access(queryset: QuerySet[M], actor, **lookup) -> M:
+    """One record inside the jurisdiction. Outside it the record does not exist for the
+    actor: 404, never 403, so existence does not leak."""
+    try:
+        return scoped(queryset, actor).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    except queryset.model.MultipleObjectsReturned:  # pragma: no cover - lookups are by unique keys
+        raise Http404
+
+
+def in_jurisdiction(actor, path: str) -> bool:
+    jurisdiction = getattr(actor, "jurisdiction", None)
+    return jurisdiction is not None and path.startswith(jurisdiction.path)

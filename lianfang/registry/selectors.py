@@ -1,0 +1,58 @@
+"""Reads of the registry, scoped to the actor."""
+
+from django.db.models import Count, Q, QuerySet
+
+from lianfang.core import idnumbers, phones
+from lianfang.core.models import OrgUnit
+from lianfang.core.scoping import access, scoped, subtree_q
+
+from .models import Household, Resident
+
+
+def _search_q(q: str) -> Q:
+    """Name, address, full ID number, last 4 of the ID number, or phone."""
+    q = q.strip()
+    norm = idnumbers.normalize(q)
+    if len(norm) == 4 and norm[:3].isdigit() and (norm[3].isdigit() or norm[3] == "X"):
+        return Q(id_tail=norm)
+    if idnumbers.is_valid(norm):
+        return Q(id_number=idnumbers.parse(norm).number)
+    if phones.is_valid(q):
+        return Q(phone=phones.parse(q))
+    return Q(name__icontains=q) | Q(household__address__icontains=q)
+
+
+def household_list(*, actor, q: str = "", org: OrgUnit | None = None) -> QuerySet[Household]:
+    qs = scoped(Household.objects.select_related("grid", "org"), actor)
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    if q:
+        q = q.strip()
+        residents = scoped(Resident.objects.all(), actor).filter(_search_q(q))
+        qs = qs.filter(Q(address__icontains=q) | Q(pk__in=residents.values("household_id")))
+    return qs.annotate(resident_count=Count("residents"))
+
+
+def access_household(*, actor, uid) -> Household:
+    return access(Household.objects.select_related("grid", "org", "district"), actor, uid=uid)
+
+
+def resident_list(
+    *, actor, q: str = "", org: OrgUnit | None = None, residence_type: str = "", sex: str = "", household: Household | None = None,
+) -> QuerySet[Resident]:
+    qs = scoped(Resident.objects.select_related("household", "household__grid"), actor)
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    if household is not None:
+        qs = qs.filter(household=household)
+    if residence_type:
+        qs = qs.filter(residence_type=residence_type)
+    if sex:
+        qs = qs.filter(sex=sex)
+    if q:
+        qs = qs.filter(_search_q(q))
+    return qs
+
+
+def access_resident(*, actor, uid) -> Resident:
+    return access(Resident.objects.select_related("household", "household__grid", "household__org"), actor, uid=uid)
