@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lianfang.core.middleware.LoginRequiredMiddleware",
+    "lianfang.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "lianfang.urls"
@@ -84,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "lianfang.core.context_processors.actor",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "lianfang.core.templatetags.pii"],
         },
     }
 ]

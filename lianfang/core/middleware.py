@@ -17,3 +17,22 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(_OPEN_PREFIXES):
             return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.get_full_path())}")
         return self.get_response(request)
+
+
+class DomainErrorMiddleware:
+    """A rule broken on a page that did not handle it itself: a clear message, not a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from .errors import DomainError
+
+        if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
+            return render(request, "core/error.html", {"message": exception.message}, status=exception.status)
+        return None

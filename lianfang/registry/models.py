@@ -94,3 +94,5 @@ class Resident(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+from .import_models import *  # noqa: E402,F401,F403  (import jobs live in their own module)

@@ -1,6 +1,7 @@
 """Reads of the registry, scoped to the actor."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from lianfang.core import idnumbers, phones
 from lianfang.core.models import OrgUnit
@@ -30,7 +31,9 @@ def household_list(*, actor, q: str = "", org: OrgUnit | None = None) -> QuerySe
         q = q.strip()
         residents = scoped(Resident.objects.all(), actor).filter(_search_q(q))
         qs = qs.filter(Q(address__icontains=q) | Q(pk__in=residents.values("household_id")))
-    return qs.annotate(resident_count=Count("residents"))
+    # A correlated count is computed for the page's rows only, not grouped over the subtree.
+    residents_here = Resident.objects.filter(household=OuterRef("pk")).order_by().values("household").annotate(n=Count("pk")).values("n")
+    return qs.annotate(resident_count=Coalesce(Subquery(residents_here), 0))
 
 
 def access_household(*, actor, uid) -> Household:

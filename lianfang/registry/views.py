@@ -1,0 +1,205 @@
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lianfang.core import selectors as core_selectors
+from lianfang.core.audit import Via, audit_record
+from lianfang.core.errors import DomainError
+from lianfang.core.exports import export_list
+from lianfang.core.models import LEVEL_ORDER, AuditAction, Level, OrgUnit
+from lianfang.core.roles import Capability, has_capability
+from lianfang.core.scoping import scoped
+from lianfang.core.services import pii_reveal
+from lianfang.core.views import paginate
+
+from . import selectors, services
+from .exports import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
+from .forms import HouseholdForm, ResidentForm, RemoveForm
+from .models import ResidenceType, Sex
+
+_HOUSEHOLD_LEVELS = LEVEL_ORDER[LEVEL_ORDER.index(Level.GRID):]
+_PLACE_CHOICES_MAX = 400
+
+
+def _org_filter(request) -> OrgUnit | None:
+    code = request.GET.get("org", "").strip()
+    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
+
+
+def _form_error(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def resident_list(request):
+    actor = request.user
+    org = _org_filter(request)
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "residence_type", "sex")}
+    residents = selectors.resident_list(actor=actor, org=org, **filters)
+    if request.GET.get("format") == "xlsx":
+        return export_list(actor=actor, via=Via.from_request(request), object_type="resident", queryset=residents,
+                           columns=RESIDENT_COLUMNS, name=_("residents"), personal=True,
+                           filters=dict(filters, org=org.code if org else ""))
+    page, query = paginate(request, residents)
+    context = {"page_obj": page, "query": query, "org": org, **filters,
+               "residence_types": ResidenceType.choices, "sexes": Sex.choices}
+    template = "registry/resident_list.html#results" if request.htmx else "registry/resident_list.html"
+    return render(request, template, context)
+
+
+def resident_detail(request, uid):
+    actor = request.user
+    resident = selectors.access_resident(actor=actor, uid=uid)
+    audit_record(actor=actor, action=AuditAction.VIEW, via=Via.from_request(request), object_type="resident",
+                 object_ref=resident.uid, object_label=resident.name, org_path=resident.org_path)
+    return render(request, "registry/resident_detail.html", {
+        "resident": resident,
+        "housemates": resident.household.residents.exclude(pk=resident.pk),
+        "can_reveal": has_capability(actor, Capability.REVEAL_PII),
+        "can_edit": has_capability(actor, Capability.EDIT_REGISTRY),
+    })
+
+
+@require_POST
+def resident_reveal(request, uid, field: str):
+    resident = selectors.access_resident(actor=request.user, uid=uid)
+    try:
+        value = pii_reveal(actor=request.user, record=resident, field=field, object_type="resident", via=Via.from_request(request))
+    except DomainError as e:
+        return HttpResponse(format_html('<span class="error">{}</span>', e.message), status=e.status)
+    return HttpResponse(format_html('<span class="pii revealed" data-field="{}">{}</span>', field, value or "—"))
+
+
+def resident_new(request, uid):
+    """Register a person in a household; a known ID number opens the existing person."""
+    household = selectors.access_household(actor=request.user, uid=uid)
+    form = ResidentForm(request.POST or None, initial={"relation_to_head": "other" if household.residents.exists() else "head"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident, created = services.resident_register(actor=request.user, household=household,
+                                                           via=Via.from_request(request), **form.cleaned_data)
+        except DomainError as e:
+            _form_error(form, e)
+        else:
+            if created:
+                messages.success(request, _("%(name)s registered.") % {"name": resident.name})
+            else:
+                messages.warning(request, _("This ID number is already registered: this is the existing person, nothing was added."))
+            return redirect("registry:resident", uid=resident.uid)
+    return render(request, "registry/resident_form.html", {"form": form, "household": household})
+
+
+def resident_edit(request, uid):
+    resident = selectors.access_resident(actor=request.user, uid=uid)
+    initial = {f: getattr(resident, f) for f in ("name", "id_number", "phone", "relation_to_head", "residence_type", "sex", "birth_date", "notes")}
+    initial["id_number"] = ""  # never pre-fill the full number into a page; empty = unchanged
+    initial["phone"] = ""
+    form = ResidentForm(request.POST or None, initial=initial)
+    form.fields["id_number"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(resident.id_number, "id")}
+    form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(resident.phone, "phone")}
+    remove_form = RemoveForm()
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["id_number"] = data["id_number"] or resident.id_number or ""
+        data["phone"] = data["phone"] or resident.phone
+        try:
+            services.resident_update(actor=request.user, resident=resident, via=Via.from_request(request), **data)
+        except DomainError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:resident", uid=resident.uid)
+    return render(request, "registry/resident_form.html",
+                  {"form": form, "household": resident.household, "resident": resident, "remove_form": remove_form})
+
+
+@require_POST
+def resident_remove(request, uid):
+    resident = selectors.access_resident(actor=request.user, uid=uid)
+    household_uid = resident.household.uid
+    try:
+        services.resident_remove(actor=request.user, resident=resident, reason=request.POST.get("reason", ""), via=Via.from_request(request))
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("registry:resident_edit", uid=uid)
+    messages.success(request, _("Removed from the registry."))
+    return redirect("registry:household", uid=household_uid)
+
+
+def _mask(value, kind):
+    from lianfang.core.pii import mask_id_number, mask_phone
+
+    return (mask_id_number if kind == "id" else mask_phone)(value) or "—"
+
+
+def household_list(request):
+    actor = request.user
+    org = _org_filter(request)
+    q = request.GET.get("q", "").strip()
+    households = selectors.household_list(actor=actor, q=q, org=org)
+    if request.GET.get("format") == "xlsx":
+        return export_list(actor=actor, via=Via.from_request(request), object_type="household", queryset=households,
+                           columns=HOUSEHOLD_COLUMNS, name=_("households"), personal=True, filters={"q": q, "org": org.code if org else ""})
+    page, query = paginate(request, households)
+    template = "registry/household_list.html#results" if request.htmx else "registry/household_list.html"
+    return render(request, template, {"page_obj": page, "query": query, "org": org, "q": q})
+
+
+def household_detail(request, uid):
+    actor = request.user
+    household = selectors.access_household(actor=actor, uid=uid)
+    audit_record(actor=actor, action=AuditAction.VIEW, via=Via.from_request(request), object_type="household",
+                 object_ref=household.uid, object_label=household.address, org_path=household.org_path)
+    return render(request, "registry/household_detail.html", {
+        "household": household,
+        "residents": selectors.resident_list(actor=actor, household=household),
+        "can_edit": has_capability(actor, Capability.EDIT_REGISTRY),
+    })
+
+
+def _place_choices(actor) -> list[OrgUnit]:
+    return list(scoped(OrgUnit.objects.filter(level__in=_HOUSEHOLD_LEVELS), actor).order_by("path")[:_PLACE_CHOICES_MAX])
+
+
+def household_new(request):
+    actor = request.user
+    org = _org_filter(request) if request.method == "GET" else None
+    form = HouseholdForm(request.POST or None, initial={"org": org.code if org else ""})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            place = core_selectors.access_org_unit(actor=actor, code=data.pop("org"))
+            household = services.household_create(actor=actor, org=place, via=Via.from_request(request), **data)
+        except DomainError as e:
+            _form_error(form, e)
+        except Http404:  # an unknown place, or one outside the jurisdiction
+            form.add_error(None, _("Choose a grid or building in your jurisdiction."))
+        else:
+            messages.success(request, _("Household registered. Now add its residents."))
+            return redirect("registry:resident_new", uid=household.uid)
+    return render(request, "registry/household_form.html", {"form": form, "org": org, "places": _place_choices(actor)})
+
+
+def household_edit(request, uid):
+    actor = request.user
+    household = selectors.access_household(actor=actor, uid=uid)
+    initial = {"org": household.org.code, "address": household.address, "room": household.room, "phone": "", "notes": household.notes}
+    form = HouseholdForm(request.POST or None, initial=initial)
+    form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(household.phone, "phone")}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["phone"] = data["phone"] or household.phone
+        try:
+            place = core_selectors.access_org_unit(actor=actor, code=data.pop("org"))
+            services.household_update(actor=actor, household=household, org=place, via=Via.from_request(request), **data)
+        except DomainError as e:
+            _form_error(form, e)
+        except Http404:
+            form.add_error(None, _("Choose a grid or building in your jurisdiction."))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("registry:household", uid=household.uid)
+    return render(request, "registry/household_form.html",
+                  {"form": form, "org": household.org, "household": household, "places": _place_choices(actor)})
