@@ -1,4 +1,4 @@
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from . import selectors, services
@@ -32,7 +32,7 @@ def org_unit_get(request, code: str):
 @router.post("/org-units", response={201: OrgUnitOut})
 def org_unit_create(request, payload: OrgUnitIn):
     parent = selectors.access_org_unit(actor=request.user, code=payload.parent_code)
-    return 201, services.org_unit_create(actor=request.user, parent=parent, name=payload.name, level=payload.level, code=payload.code)
+    return Status(201, services.org_unit_create(actor=request.user, parent=parent, name=payload.name, level=payload.level, code=payload.code))
 
 
 @router.patch("/org-units/{code}", response=OrgUnitOut)
@@ -50,4 +50,4 @@ def responsible_person_list(request, code: str):
 @router.post("/org-units/{code}/responsible-people", response={201: ResponsiblePersonOut})
 def responsible_person_add(request, code: str, payload: ResponsiblePersonIn):
     node = selectors.access_org_unit(actor=request.user, code=code)
-    return 201, services.responsible_person_add(actor=request.user, org_unit=node, via=Via.from_request(request), **payload.dict())
+    return Status(201, services.responsible_person_add(actor=request.user, org_unit=node, via=Via.from_request(request), **payload.dict()))

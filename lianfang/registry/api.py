@@ -1,6 +1,6 @@
 from uuid import UUID
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import selectors as core_selectors
@@ -46,7 +46,7 @@ def household_get(request, uid: UUID):
 def household_create(request, payload: HouseholdIn):
     data = payload.dict()
     org = core_selectors.access_org_unit(actor=request.user, code=data.pop("org_code"))
-    return 201, services.household_create(actor=request.user, org=org, via=Via.from_request(request), **data)
+    return Status(201, services.household_create(actor=request.user, org=org, via=Via.from_request(request), **data))
 
 
 @router.patch("/households/{uid}", response=HouseholdOut)
@@ -81,7 +81,7 @@ def resident_register(request, payload: ResidentIn):
     household = selectors.access_household(actor=request.user, uid=data.pop("household_uid"))
     resident, created = services.resident_register(actor=request.user, household=household, via=Via.from_request(request), **data)
     resident.created = created
-    return (201 if created else 200), resident
+    return Status(201 if created else 200, resident)
 
 
 @router.patch("/residents/{uid}", response=ResidentOut)

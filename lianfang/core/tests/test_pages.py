@@ -1,0 +1,111 @@
+import io
+
+from python_calamine import CalamineWorkbook
+
+from lianfang.core.models import ApiToken, AuditEntry, OrgUnit, ResponsiblePerson
+from lianfang.core.tests.factories import make_resident
+
+
+def test_pages_need_a_login(client, world):
+    response = client.get(f"/org/{world.street_a.code}/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_login_page_logs_in(client, world):
+    response = client.post("/accounts/login/", {"username": "street_a", "password": "pw-lianfang-1"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    bad = client.post("/accounts/login/", {"username": "street_a", "password": "nope"})
+    assert bad.status_code == 200
+
+
+def test_tree_opens_at_the_users_jurisdiction(world, client_for):
+    response = client_for(world.grid_worker_a).get("/org/")
+    assert response["Location"] == f"/org/{world.grid1_a.code}/"
+
+
+def test_node_page_shows_children_with_figures_and_people(world, client_for):
+    make_resident(household=world.household_a, name="第二人")
+    ResponsiblePerson.objects.create(org_unit=world.community_a, org_path=world.community_a.path, name="包社区干部甲",
+                                     duty="cadre", phone="13811112222")
+    response = client_for(world.street_officer_a).get(f"/org/{world.community_a.code}/")
+    body = response.content.decode()
+    assert world.grid1_a.name in body and world.grid2_a.name in body
+    rows = dict((child.name, values) for child, values in response.context["rows"])
+    assert [v for _, v in rows[world.grid1_a.name]] == [1, 2] and [v for _, v in rows[world.grid2_a.name]] == [0, 0]
+    assert [v for _, v in response.context["stats"]] == [1, 2]
+    assert "包社区干部甲" in body and "138****2222" in body and "13811112222" not in body
+
+
+def test_breadcrumbs_stop_at_the_jurisdiction(world, client_for):
+    response = client_for(world.grid_worker_a).get(f"/org/{world.building_a.code}/")
+    assert [c.name for c in response.context["crumbs"]] == [world.grid1_a.name]
+
+
+def test_street_officer_adds_a_grid_and_names_a_grid_worker(world, client_for):
+    client = client_for(world.street_officer_a)
+    client.post(f"/org/{world.community_a.code}/children/", {"name": "第三网格", "level": "grid"})
+    grid = OrgUnit.objects.get(name="第三网格")
+    assert grid.parent == world.community_a and grid.path == f"{world.community_a.path}{grid.pk}/"
+    response = client.post(f"/org/{grid.code}/people/new/", {"name": "网格员乙", "duty": "grid_worker", "phone": "139 0000 1234"})
+    assert response.status_code == 302
+    person = ResponsiblePerson.objects.get(name="网格员乙")
+    assert person.phone == "13900001234" and person.org_path == grid.path
+    assert AuditEntry.objects.filter(action="create", object_type="responsible_person").exists()
+
+
+def test_a_bad_phone_for_a_responsible_person_is_explained(world, client_for):
+    response = client_for(world.street_officer_a).post(f"/org/{world.grid1_a.code}/people/new/", {"name": "某", "duty": "cadre", "phone": "123"})
+    assert response.status_code == 200 and not ResponsiblePerson.objects.exists()
+    assert response.context["form"].errors["phone"]
+
+
+def test_grid_workers_cannot_edit_the_tree(world, client_for):
+    client = client_for(world.grid_worker_a)
+    client.post(f"/org/{world.grid1_a.code}/children/", {"name": "楼", "level": "building"})
+    client.post(f"/org/{world.grid1_a.code}/people/new/", {"name": "某", "duty": "cadre"})
+    assert not OrgUnit.objects.filter(name="楼").exists() and not ResponsiblePerson.objects.exists()
+
+
+def test_responsible_people_export(world, client_for):
+    ResponsiblePerson.objects.create(org_unit=world.grid1_a, org_path=world.grid1_a.path, name="甲", duty="grid_worker", phone="13811112222")
+    response = client_for(world.street_officer_a).get("/people/?format=xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))).get_sheet_by_index(0).to_python()
+    assert rows[1][2] == "甲" and rows[1][5] == "138****2222"
+
+
+def test_the_audit_log_is_for_the_district_office_and_filters(world, client_for):
+    client_for(world.street_officer_a).post(f"/registry/residents/{world.resident_a.uid}/reveal/phone/")
+    client_for(world.street_officer_a).get(f"/registry/residents/{world.resident_a.uid}/")
+    assert client_for(world.grid_worker_a).get("/audit/").status_code == 403
+    client = client_for(world.district_office)
+    page = client.get("/audit/", {"action": "reveal"})
+    entries = list(page.context["page_obj"])
+    assert [(e.action, e.actor_name) for e in entries] == [("reveal", "street_a")]
+    assert client.get("/audit/", {"user": "nobody"}).context["page_obj"].paginator.count == 0
+    export = client.get("/audit/?action=reveal&format=xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(export.streaming_content))).get_sheet_by_index(0).to_python()
+    assert len(rows) == 2 and rows[1][1] == "street_a"
+
+
+def test_profile_issues_and_revokes_api_tokens(world, client_for):
+    client = client_for(world.grid_worker_a)
+    response = client.post("/accounts/profile/", {"name": "手机"})
+    key = response.context["new_key"]
+    token = ApiToken.objects.get(user=world.grid_worker_a)
+    assert key.startswith("lf_") and token.key_hash == ApiToken.hash_key(key) and key not in token.key_hash
+    client.post("/accounts/profile/", {"revoke": token.pk})
+    assert not ApiToken.objects.exists()
+
+
+def test_pages_switch_to_english(world, client_for):
+    client = client_for(world.grid_worker_a)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Log out" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert 'lang="zh-hans"' in client.get("/").content.decode()
+
+
+def test_admin_is_only_for_the_district_office(world, client_for):
+    assert client_for(world.street_officer_a).get("/admin/").status_code == 302
+    assert client_for(world.district_office).get("/admin/").status_code == 200
