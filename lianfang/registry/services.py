@@ -1,14 +1,14 @@
 """Writes of the registry: every change of a household or resident is audited."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from lianfang.core import phones
 from lianfang.core.audit import Via, audit_record, changed_fields
 from lianfang.core.errors import DomainError, PermissionDenied
-from lianfang.core.models import LEVEL_ORDER, AuditAction, Level, OrgUnit
+from lianfang.core.models import LEVEL_ORDER, AuditAction, AuditEntry, Level, OrgUnit
 from lianfang.core.roles import Capability
-from lianfang.core.scoping import in_jurisdiction
+from lianfang.core.scoping import in_jurisdiction, subtree_q
 from lianfang.core.services import require
 
 from .models import Household, Resident
@@ -168,3 +168,23 @@ def resident_remove(*, actor, resident: Resident, reason: str, via: Via) -> None
     audit_record(actor=actor, action=AuditAction.DELETE, via=via, object_type="resident", object_ref=resident.uid,
                  object_label=resident.name, org_path=resident.org_path, detail={"reason": reason.strip()})
     resident.delete()
+
+
+@transaction.atomic
+def registry_deidentify(*, district: OrgUnit, via: Via, actor=None) -> int:
+    """When the emergency ends (PIPL 2021): keep the counts, drop who the people were.
+    Names become a neutral label, identifiers and notes go, birth dates keep only the year."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Cast, Concat, TruncYear
+
+    residents = Resident.objects.filter(district=district)
+    count = residents.update(
+        name=Concat(Value("居民"), Cast(F("pk"), output_field=models.CharField())),
+        id_number=None, id_tail="", phone="", notes="", birth_date=TruncYear("birth_date"),
+    )
+    Household.objects.filter(district=district).update(phone="", notes="", pass_card_no="")
+    # The audit trail keeps who looked at which record, but no longer the person's name.
+    AuditEntry.objects.filter(subtree_q("org_path", district.path), object_type="resident").update(object_label="")
+    audit_record(actor=actor, action=AuditAction.DELETE, via=via, object_type="registry", object_label=district.name,
+                 org_path=district.path, detail={"deidentified_residents": count})
+    return count
