@@ -15,6 +15,7 @@ def test_search_reveal_and_find_it_in_the_audit_log(phone_page):
     number = world.resident_a.id_number
     browser_login(page, "street_a")
 
+    expect(page.locator("#nav")).to_be_hidden()  # the phone layout's stylesheet is served
     page.click("[data-toggle=nav]")
     page.click("#nav a[href=\"/registry/residents/\"]")
     page.fill("input[name=q]", "居民A")
