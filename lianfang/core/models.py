@@ -22,12 +22,25 @@ class Level(models.TextChoices):
 
 LEVEL_ORDER = list(Level.values)
 
+# A path is the ancestor ids, each zero-padded to 8 digits, root first: "00000001" "00000007"...
+# Digits only and fixed width, so that every collation (C, en_US, zh_CN, SQLite's BINARY) orders
+# paths alike and a subtree is one range of an ordinary b-tree index.
+PATH_SEGMENT = 8
+
+
+def child_path(parent_path: str, pk: int) -> str:
+    return f"{parent_path}{pk:0{PATH_SEGMENT}d}"
+
+
+def path_ids(path: str) -> list[int]:
+    return [int(path[i:i + PATH_SEGMENT]) for i in range(0, len(path), PATH_SEGMENT)]
+
 
 class OrgUnit(models.Model):
     """A node of the jurisdiction tree (seed 000, 001).
 
-    `path` is a materialised path of ancestor ids ("/1/7/42/"): a subtree is one indexed
-    prefix range on SQLite and PostgreSQL, so scoping never walks the tree in Python.
+    `path` is a materialised path of ancestor ids (see `child_path`): a subtree is one indexed
+    range on SQLite and PostgreSQL, so scoping never walks the tree in Python.
     """
 
     code = models.CharField(_("code"), max_length=32, unique=True)
@@ -61,13 +74,13 @@ class OrgUnit(models.Model):
         creating = self.pk is None
         super().save(*args, **kwargs)
         if creating:
-            self.path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+            self.path = child_path(self.parent.path if self.parent_id else "", self.pk)
             self.depth = self.parent.depth + 1 if self.parent_id else 0
             OrgUnit.objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
 
     @property
     def ancestor_ids(self) -> list[int]:
-        return [int(p) for p in self.path.strip("/").split("/") if p][:-1]
+        return path_ids(self.path)[:-1]
 
     def contains(self, other_path: str) -> bool:
         return other_path.startswith(self.path)

@@ -3,7 +3,6 @@ actor's subtree. Every scoped model names its path column in `scope_path_field`.
 
 from typing import TypeVar
 
-from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -11,14 +10,11 @@ M = TypeVar("M", bound=Model)
 
 
 def subtree_q(field: str, path: str) -> Q:
-    """Rows whose materialised path lies under `path` (itself included).
-
-    PostgreSQL: LIKE 'prefix%' uses the varchar_pattern_ops index Django adds to indexed
-    CharFields, whatever the collation. SQLite's LIKE is case-insensitive and skips the
-    index, but its BINARY ordering makes a range exact: '/' + 1 is '0'."""
-    if connection.vendor == "sqlite":
-        return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
-    return Q(**{f"{field}__startswith": path})
+    """Rows whose materialised path lies under `path` (itself included): the paths that start
+    with `path` are exactly those from `path` up to, not including, the next number of the
+    same width. A plain range, so the ordinary index serves it on both databases."""
+    upper = str(int(path) + 1).zfill(len(path))
+    return Q(**{f"{field}__gte": path, f"{field}__lt": upper})
 
 
 def scoped(queryset: QuerySet[M], actor) -> QuerySet[M]:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from faker import Faker
 
 from lianfang.core.idnumbers import check_digit
-from lianfang.core.models import Duty, Level, OrgUnit, ResponsiblePerson, User
+from lianfang.core.models import Duty, Level, OrgUnit, ResponsiblePerson, User, child_path
 from lianfang.core.roles import Role
 from lianfang.registry.models import Household, RelationToHead, ResidenceType, Resident, Sex
 
@@ -292,7 +292,7 @@ class _DistrictBuilder:
         pk = self.org_id()
         unit = OrgUnit(
             id=pk, code=code, name=name, level=level, parent_id=parent.pk if parent else None,
-            path=f"{parent.path if parent else '/'}{pk}/", depth=parent.depth + 1 if parent else 0,
+            path=child_path(parent.path if parent else "", pk), depth=parent.depth + 1 if parent else 0,
             boundary=polygon(box) if box else None, sort_order=order,
         )
         self.units.append(unit)

@@ -46,7 +46,7 @@ def test_street_officer_adds_a_grid_and_names_a_grid_worker(world, client_for):
     client = client_for(world.street_officer_a)
     client.post(f"/org/{world.community_a.code}/children/", {"name": "第三网格", "level": "grid"})
     grid = OrgUnit.objects.get(name="第三网格")
-    assert grid.parent == world.community_a and grid.path == f"{world.community_a.path}{grid.pk}/"
+    assert grid.parent == world.community_a and grid.path == f"{world.community_a.path}{grid.pk:08d}"
     response = client.post(f"/org/{grid.code}/people/new/", {"name": "网格员乙", "duty": "grid_worker", "phone": "139 0000 1234"})
     assert response.status_code == 302
     person = ResponsiblePerson.objects.get(name="网格员乙")
