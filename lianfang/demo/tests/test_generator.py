@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from lianfang.core import idnumbers, phones
-from lianfang.core.models import Duty, Level, OrgUnit, ResponsiblePerson, User
+from lianfang.core.models import PATH_SEGMENT, Duty, Level, OrgUnit, ResponsiblePerson, User, child_path
 from lianfang.core.roles import Role
 from lianfang.core.scoping import scoped
 from lianfang.demo.generator import AS_OF, generate_district, tile
@@ -53,7 +53,7 @@ def data_dir(settings, tmp_path):
 
 
 def test_it_writes_the_requested_tree_and_population(district):
-    assert district.level == Level.DISTRICT and district.code == "620102" and district.path == f"/{district.pk}/"
+    assert district.level == Level.DISTRICT and district.code == "620102" and district.path == child_path("", district.pk)
     counts = Counter(OrgUnit.objects.values_list("level", flat=True))
     assert counts[Level.STREET] == 2 and counts[Level.COMMUNITY] == 4 and counts[Level.GRID] == 8
     assert counts[Level.COMPOUND] == 8 and 8 * 4 <= counts[Level.BUILDING] <= 8 * 12
