@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from lianfang.core import idnumbers, phones
-from lianfang.core.models import PATH_SEGMENT, Duty, Level, OrgUnit, ResponsiblePerson, User, child_path
+from lianfang.core.models import Duty, Level, OrgUnit, ResponsiblePerson, User, child_path
 from lianfang.core.roles import Role
 from lianfang.core.scoping import scoped
 from lianfang.demo.generator import AS_OF, generate_district, tile
@@ -103,8 +103,9 @@ def test_every_household_has_exactly_one_head(district):
 def test_paths_are_consistent(district):
     units = {u.pk: u for u in OrgUnit.objects.all()}
     for unit in units.values():
-        expected = f"{units[unit.parent_id].path}{unit.pk}/" if unit.parent_id else f"/{unit.pk}/"
-        assert unit.path == expected and unit.depth == expected.count("/") - 2
+        parent = units.get(unit.parent_id)
+        assert unit.path == child_path(parent.path if parent else "", unit.pk)
+        assert unit.depth == (parent.depth + 1 if parent else 0)
     for household in Household.objects.all():
         assert household.org_path == units[household.org_id].path
         assert units[household.org_id].level == Level.BUILDING

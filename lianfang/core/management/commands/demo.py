@@ -61,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join(_pad(cell, width) for cell, width in zip(row, widths)).rstrip())
         self.stdout.write("")
         if not no_serve:
-            serve(host=options["host"], port=options["port"], workers=options["workers"],
+            serve(host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"],
                   with_worker=not options["no_worker"], stdout=self.stdout)
 
     def reset(self) -> None:

@@ -21,10 +21,12 @@ def add_serve_arguments(parser: CommandParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     parser.add_argument("--workers", type=int, default=None,
                         help="web worker processes (default 1 on SQLite, 2 on PostgreSQL)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="requests handled at once per web worker (default 4); each holds a database connection")
     parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
 
 
-def server_commands(*, host: str, port: int, workers: int | None, with_worker: bool) -> list[list[str]]:
+def server_commands(*, host: str, port: int, workers: int | None, threads: int, with_worker: bool) -> list[list[str]]:
     """The command lines of granian and of the task worker. `sys.executable -m` so that
     both run inside the same virtualenv as this command."""
     if workers is None:
@@ -32,7 +34,10 @@ def server_commands(*, host: str, port: int, workers: int | None, with_worker: b
         workers = 1 if connection.vendor == "sqlite" else 2
     commands = [[
         sys.executable, "-m", "granian", "--interface", "wsgi", "lianfang.wsgi:application",
-        "--host", host, "--port", str(port), "--workers", str(workers),
+        "--host", host, "--port", str(port), "--workers", str(workers), "--no-ws",
+        # Granian's default allows hundreds of threads per worker, and with persistent
+        # connections (CONN_MAX_AGE) every thread keeps its own PostgreSQL connection.
+        "--blocking-threads", str(threads), "--backpressure", str(threads),
         "--static-path-route", "/" + settings.STATIC_URL.strip("/"), "--static-path-mount", str(settings.STATIC_ROOT),
     ]]
     if with_worker:
@@ -40,13 +45,13 @@ def server_commands(*, host: str, port: int, workers: int | None, with_worker: b
     return commands
 
 
-def serve(*, host: str, port: int, workers: int | None, with_worker: bool, stdout: TextIO) -> int:
+def serve(*, host: str, port: int, workers: int | None, threads: int = 4, with_worker: bool, stdout: TextIO) -> int:
     """Run granian (and the task worker) until one of them exits or we are told to stop;
     return the exit code."""
     static_root = settings.STATIC_ROOT
     if not static_root.is_dir() or not any(static_root.iterdir()):
         call_command("collectstatic", interactive=False, verbosity=0)
-    commands = server_commands(host=host, port=port, workers=workers, with_worker=with_worker)
+    commands = server_commands(host=host, port=port, workers=workers, threads=threads, with_worker=with_worker)
     # The children read the same settings: the database, the data folder, the settings module.
     env = os.environ.copy()
     env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE)
@@ -101,7 +106,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         add_serve_arguments(parser)
 
-    def handle(self, *args, host: str, port: int, workers: int | None, no_worker: bool, **options) -> None:
-        code = serve(host=host, port=port, workers=workers, with_worker=not no_worker, stdout=self.stdout)
+    def handle(self, *args, host: str, port: int, workers: int | None, threads: int, no_worker: bool, **options) -> None:
+        code = serve(host=host, port=port, workers=workers, threads=threads, with_worker=not no_worker, stdout=self.stdout)
         if code:
             sys.exit(code)
