@@ -1,0 +1,80 @@
+"""Django admin: the district office's configuration (tree, accounts), nothing personal.
+Households and residents are deliberately absent: the admin would bypass masking and audit."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEntry, OrgUnit, ResponsiblePerson, User
+from .roles import Role
+
+
+class DistrictOfficeSite(admin.AdminSite):
+    site_header = _("Lianfang configuration")
+    site_title = _("Lianfang")
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or user.role == Role.DISTRICT_OFFICE)
+
+
+site = DistrictOfficeSite(name="admin")
+
+
+@admin.register(OrgUnit, site=site)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "level", "code", "parent")
+    list_filter = ("level",)
+    search_fields = ("name", "code")
+    raw_id_fields = ("parent",)
+    readonly_fields = ("path", "depth")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A node keeps its parent for life: moving it would orphan the paths below it.
+        return (*self.readonly_fields, "parent") if obj else self.readonly_fields
+
+
+@admin.register(User, site=site)
+class LianfangUserAdmin(UserAdmin):
+    list_display = ("username", "display_name", "role", "jurisdiction", "is_active", "last_login")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "display_name")
+    raw_id_fields = ("jurisdiction",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Lianfang"), {"fields": ("display_name", "phone", "role", "jurisdiction")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role", "jurisdiction")}),)
+
+
+@admin.register(ResponsiblePerson, site=site)
+class ResponsiblePersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "duty", "org_unit", "title")
+    list_filter = ("duty",)
+    search_fields = ("name", "org_unit__name")
+    raw_id_fields = ("org_unit", "user")
+    exclude = ("org_path",)
+
+    def save_model(self, request, obj, form, change):
+        obj.org_path = obj.org_unit.path
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEntry, site=site)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail cannot be edited, not even by the district office."""
+
+    list_display = ("at", "actor_name", "action", "object_type", "object_label", "channel")
+    list_filter = ("action", "channel", "object_type")
+    search_fields = ("actor_name", "object_label", "object_ref")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
