@@ -21,8 +21,20 @@ class DistrictOfficeSite(admin.AdminSite):
 site = DistrictOfficeSite(name="admin")
 
 
+class DistrictOfficeAdmin(admin.ModelAdmin):
+    """The role decides, not Django's per-model permission table."""
+
+    def has_module_permission(self, request):
+        return site.has_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return site.has_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
+
 @admin.register(OrgUnit, site=site)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(DistrictOfficeAdmin):
     list_display = ("name", "level", "code", "parent")
     list_filter = ("level",)
     search_fields = ("name", "code")
@@ -35,7 +47,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(User, site=site)
-class LianfangUserAdmin(UserAdmin):
+class LianfangUserAdmin(DistrictOfficeAdmin, UserAdmin):
     list_display = ("username", "display_name", "role", "jurisdiction", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name")
@@ -50,7 +62,7 @@ class LianfangUserAdmin(UserAdmin):
 
 
 @admin.register(ResponsiblePerson, site=site)
-class ResponsiblePersonAdmin(admin.ModelAdmin):
+class ResponsiblePersonAdmin(DistrictOfficeAdmin):
     list_display = ("name", "duty", "org_unit", "title")
     list_filter = ("duty",)
     search_fields = ("name", "org_unit__name")
@@ -63,14 +75,14 @@ class ResponsiblePersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry, site=site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(DistrictOfficeAdmin):
     """Read-only: the trail cannot be edited, not even by the district office."""
 
     list_display = ("at", "actor_name", "action", "object_type", "object_label", "channel")
     list_filter = ("action", "channel", "object_type")
     search_fields = ("actor_name", "object_label", "object_ref")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

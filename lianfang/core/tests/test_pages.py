@@ -113,4 +113,7 @@ def test_admin_is_only_for_the_district_office(world, client_for):
     client = client_for(world.district_office)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/core/orgunit/").status_code == 200
+    assert client.get(f"/admin/core/orgunit/{world.street_a.pk}/change/").status_code == 200
+    assert client.get("/admin/core/user/").status_code == 200
+    assert client.get("/admin/core/auditentry/add/").status_code == 403
     assert client.get("/admin/registry/resident/").status_code == 404  # personal data stays behind masking and audit
