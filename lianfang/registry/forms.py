@@ -5,7 +5,8 @@ from .models import RelationToHead, ResidenceType, Sex
 
 
 class HouseholdForm(forms.Form):
-    org = forms.CharField(label=_("Grid/building code"), widget=forms.HiddenInput)
+    grid = forms.CharField(label=_("Grid"), max_length=32)
+    place = forms.CharField(label=_("Compound / building / unit"), max_length=32, required=False)
     address = forms.CharField(label=_("Address"), max_length=200)
     room = forms.CharField(label=_("Room"), max_length=30, required=False)
     phone = forms.CharField(label=_("Household phone"), max_length=30, required=False)

@@ -7,6 +7,7 @@ app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="households"),
     path("households/new/", views.household_new, name="household_new"),
+    path("places/", views.places, name="places"),
     path("households/<uuid:uid>/", views.household_detail, name="household"),
     path("households/<uuid:uid>/edit/", views.household_edit, name="household_edit"),
     path("households/<uuid:uid>/residents/new/", views.resident_new, name="resident_new"),

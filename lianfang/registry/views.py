@@ -11,7 +11,7 @@ from lianfang.core.errors import DomainError
 from lianfang.core.exports import export_list
 from lianfang.core.models import LEVEL_ORDER, AuditAction, Level, OrgUnit
 from lianfang.core.roles import Capability, has_capability
-from lianfang.core.scoping import scoped
+from lianfang.core.scoping import scoped, subtree_q
 from lianfang.core.services import pii_reveal
 from lianfang.core.views import paginate
 
@@ -21,7 +21,6 @@ from .forms import HouseholdForm, ResidentForm, RemoveForm
 from .models import ResidenceType, Sex
 
 _HOUSEHOLD_LEVELS = LEVEL_ORDER[LEVEL_ORDER.index(Level.GRID):]
-_PLACE_CHOICES_MAX = 400
 
 
 def _org_filter(request) -> OrgUnit | None:
@@ -159,47 +158,85 @@ def household_detail(request, uid):
     })
 
 
-def _place_choices(actor) -> list[OrgUnit]:
-    return list(scoped(OrgUnit.objects.filter(level__in=_HOUSEHOLD_LEVELS), actor).order_by("path")[:_PLACE_CHOICES_MAX])
+def _grids(actor) -> list[OrgUnit]:
+    return list(scoped(OrgUnit.objects.filter(level=Level.GRID).select_related("parent"), actor).order_by("path"))
+
+
+def _places_under(actor, grid: OrgUnit | None) -> list[OrgUnit]:
+    if grid is None:
+        return []
+    return list(scoped(OrgUnit.objects.filter(subtree_q("path", grid.path)).exclude(pk=grid.pk), actor).order_by("path"))
+
+
+def places(request):
+    """The compounds, buildings and units of one grid, as <option>s for the household form."""
+    code = request.GET.get("grid", "")
+    grid = core_selectors.access_org_unit(actor=request.user, code=code) if code else None
+    return render(request, "registry/household_form.html#place_options", {"places": _places_under(request.user, grid)})
+
+
+def _resolve_place(actor, data: dict) -> OrgUnit:
+    """The household's node: the chosen building/compound/unit, or else the grid itself."""
+    try:
+        grid = core_selectors.access_org_unit(actor=actor, code=data.pop("grid"))
+        place_code = data.pop("place")
+        place = core_selectors.access_org_unit(actor=actor, code=place_code) if place_code else grid
+    except Http404:
+        raise DomainError(_("Choose a grid in your jurisdiction."), field="grid")
+    if grid.level != Level.GRID:
+        raise DomainError(_("Choose a grid."), field="grid")
+    if not place.path.startswith(grid.path):
+        raise DomainError(_("That building is not in the chosen grid."), field="place")
+    return place
+
+
+def _household_form_page(request, *, form, household=None):
+    grid_code = form["grid"].value()
+    grid = OrgUnit.objects.filter(code=grid_code, level=Level.GRID).first() if grid_code else None
+    return render(request, "registry/household_form.html", {
+        "form": form, "household": household, "grids": _grids(request.user),
+        "places": _places_under(request.user, grid), "place": form["place"].value(),
+    })
+
+
+def _initial_place(org: OrgUnit | None) -> dict:
+    if org is None or org.level not in _HOUSEHOLD_LEVELS:
+        return {}
+    if org.level == Level.GRID:
+        return {"grid": org.code}
+    grid = OrgUnit.objects.get(pk=org.ancestor_ids[LEVEL_ORDER.index(Level.GRID)])
+    return {"grid": grid.code, "place": org.code}
 
 
 def household_new(request):
     actor = request.user
-    org = _org_filter(request) if request.method == "GET" else None
-    form = HouseholdForm(request.POST or None, initial={"org": org.code if org else ""})
+    form = HouseholdForm(request.POST or None, initial=_initial_place(_org_filter(request)) if request.method == "GET" else None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            place = core_selectors.access_org_unit(actor=actor, code=data.pop("org"))
-            household = services.household_create(actor=actor, org=place, via=Via.from_request(request), **data)
+            household = services.household_create(actor=actor, org=_resolve_place(actor, data), via=Via.from_request(request), **data)
         except DomainError as e:
             _form_error(form, e)
-        except Http404:  # an unknown place, or one outside the jurisdiction
-            form.add_error(None, _("Choose a grid or building in your jurisdiction."))
         else:
             messages.success(request, _("Household registered. Now add its residents."))
             return redirect("registry:resident_new", uid=household.uid)
-    return render(request, "registry/household_form.html", {"form": form, "org": org, "places": _place_choices(actor)})
+    return _household_form_page(request, form=form)
 
 
 def household_edit(request, uid):
     actor = request.user
     household = selectors.access_household(actor=actor, uid=uid)
-    initial = {"org": household.org.code, "address": household.address, "room": household.room, "phone": "", "notes": household.notes}
+    initial = {**_initial_place(household.org), "address": household.address, "room": household.room, "phone": "", "notes": household.notes}
     form = HouseholdForm(request.POST or None, initial=initial)
     form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(household.phone, "phone")}
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["phone"] = data["phone"] or household.phone
         try:
-            place = core_selectors.access_org_unit(actor=actor, code=data.pop("org"))
-            services.household_update(actor=actor, household=household, org=place, via=Via.from_request(request), **data)
+            services.household_update(actor=actor, household=household, org=_resolve_place(actor, data), via=Via.from_request(request), **data)
         except DomainError as e:
             _form_error(form, e)
-        except Http404:
-            form.add_error(None, _("Choose a grid or building in your jurisdiction."))
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:household", uid=household.uid)
-    return render(request, "registry/household_form.html",
-                  {"form": form, "org": household.org, "household": household, "places": _place_choices(actor)})
+    return _household_form_page(request, form=form, household=household)
