@@ -7,12 +7,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from lianfang.core.models import OrgUnit
+from lianfang.core.models import Level, OrgUnit
 from lianfang.core.roles import Role
-from lianfang.demo.generator import DEMO_PASSWORD, demo_users_ensure, generate_district
+from lianfang.demo.generator import DEMO_PASSWORD, DISTRICT_CODE, demo_users_ensure, generate_district
 from lianfang.registry.models import Resident
 
 from .serve import add_serve_arguments, serve
@@ -74,5 +74,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Deleted {path}")
         else:
             call_command("migrate", interactive=False, verbosity=0)
+            # Never empty a real district's database: only one that holds the demo or nothing.
+            if OrgUnit.objects.filter(level=Level.DISTRICT).exclude(code=DISTRICT_CODE).exists():
+                raise CommandError("This database holds a district that is not the demo; --reset refuses to empty it.")
             call_command("flush", interactive=False, verbosity=0)
             self.stdout.write(f"Emptied every table ({time.monotonic() - started:.1f} s)")
