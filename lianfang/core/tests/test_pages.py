@@ -117,3 +117,11 @@ def test_admin_is_only_for_the_district_office(world, client_for):
     assert client.get("/admin/core/user/").status_code == 200
     assert client.get("/admin/core/auditentry/add/").status_code == 403
     assert client.get("/admin/registry/resident/").status_code == 404  # personal data stays behind masking and audit
+
+
+def test_the_units_below_export_with_their_figures(world, client_for):
+    response = client_for(world.street_officer_a).get(f"/org/{world.community_a.code}/?format=xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))).get_sheet_by_index(0).to_python()
+    assert [r[0] for r in rows[1:]] == [world.grid1_a.name, world.grid2_a.name]
+    assert rows[1][3:] == [1, 1] and rows[2][3:] == [0, 0]
+    assert AuditEntry.objects.filter(action="export", object_type="org_unit").exists()
