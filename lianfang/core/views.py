@@ -133,7 +133,7 @@ def responsible_person_edit(request, uid):
 
 
 RESPONSIBLE_COLUMNS = [
-    Column(_("Unit"), lambda p: p.org_unit.name, 20),
+    Column(_("Jurisdiction unit"), lambda p: p.org_unit.name, 20),
     Column(_("Level"), lambda p: p.org_unit.get_level_display(), 10),
     Column(_("Name"), lambda p: p.name, 12),
     Column(_("Duty"), lambda p: p.get_duty_display(), 22),
