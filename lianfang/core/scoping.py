@@ -14,6 +14,8 @@ def subtree_q(field: str, path: str) -> Q:
     with `path` are exactly those from `path` up to, not including, the next number of the
     same width. A plain range, so the ordinary index serves it on both databases."""
     upper = str(int(path) + 1).zfill(len(path))
+    if len(upper) > len(path):  # all nines: nothing sorts after this subtree
+        return Q(**{f"{field}__gte": path})
     return Q(**{f"{field}__gte": path, f"{field}__lt": upper})
 
 

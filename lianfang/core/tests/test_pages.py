@@ -125,3 +125,9 @@ def test_the_units_below_export_with_their_figures(world, client_for):
     assert [r[0] for r in rows[1:]] == [world.grid1_a.name, world.grid2_a.name]
     assert rows[1][3:] == [1, 1] and rows[2][3:] == [0, 0]
     assert AuditEntry.objects.filter(action="export", object_type="org_unit").exists()
+
+
+def test_it_speaks_chinese_by_default(world, client_for, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    body = client_for(world.grid_worker_a).get("/").content.decode()
+    assert 'lang="zh-hans"' in body and "退出登录" in body and "Log out" not in body

@@ -50,6 +50,6 @@ def test_a_path_range_holds_exactly_its_descendants(a, b):
         return p
 
     pa, pb = path(a), path(b)
-    q = subtree_q("p", pa)
-    lower, upper = q.children[0][1], q.children[1][1]
-    assert (lower <= pb < upper) == pb.startswith(pa)
+    bounds = dict(subtree_q("p", pa).children)
+    inside = bounds["p__gte"] <= pb and ("p__lt" not in bounds or pb < bounds["p__lt"])
+    assert inside == pb.startswith(pa)
