@@ -1,0 +1,262 @@
+"""The import from upload to register: all or nothing, the explicit good-rows choice, the
+pages, the API, and who may see which import."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from lianfang.core.errors import DomainError
+from lianfang.core.models import AuditEntry, Level, OrgUnit
+from lianfang.core.tests.factories import make_id_number
+from lianfang.registry import importing
+from lianfang.registry.import_models import ImportJob
+from lianfang.registry.models import Household, Resident
+
+from .test_import_helpers import (  # noqa: F401
+    HEADERS, choose_good_rows, import_settings, issues, person, upload, write_ledger,
+)
+
+Status = ImportJob.Status
+
+
+@pytest.fixture
+def family_ledger(world, tmp_path):
+    """Three people in room 101 and one in room 102 of a new compound's building 1, unit 1."""
+    rows = [["东风社区居民花名册"], HEADERS,
+            person(world, 1), person(world, 2, relation="配偶"), person(world, 3, relation="子"),
+            person(world, 4, room="102")]
+    return write_ledger(tmp_path / "花名册.xlsx", rows)
+
+
+def test_a_good_file_imports_households_and_residents(world, upload, family_ledger):
+    residents_before = Resident.objects.count()
+    job = upload(world.grid_worker_a, family_ledger)
+    assert job.status == Status.DONE, job.message
+    assert (job.good_rows, job.bad_rows, job.residents_created, job.households_created) == (4, 0, 4, 2)
+    assert Resident.objects.count() == residents_before + 4
+
+    compound = OrgUnit.objects.get(parent=world.grid1_a, name="幸福小区", level=Level.COMPOUND)
+    building = OrgUnit.objects.get(parent=compound, name="1号楼", level=Level.BUILDING)
+    unit = OrgUnit.objects.get(parent=building, name="1单元", level=Level.UNIT)
+    assert unit.path.startswith(building.path) and building.path.startswith(world.grid1_a.path)
+    room_101 = Household.objects.get(org=unit, room="101")
+    assert room_101.address == "幸福小区1号楼1单元101室" and room_101.grid == world.grid1_a
+    assert sorted(room_101.residents.values_list("name", "relation_to_head")) == [
+        ("居民1", "head"), ("居民2", "spouse"), ("居民3", "child")]
+    imported = Resident.objects.get(name="居民1")
+    assert imported.org_path == unit.path and imported.id_tail == imported.id_number[-4:]
+    assert imported.created_by == world.grid_worker_a and imported.district == world.district
+
+    entry = AuditEntry.objects.get(action="import")
+    assert entry.object_type == "import" and entry.object_ref == str(job.uid) and entry.actor == world.grid_worker_a
+    assert entry.detail["residents"] == 4 and entry.detail["households"] == 2
+
+
+def test_it_adds_people_to_an_existing_household_at_the_same_room(world, upload, tmp_path):
+    headers = ["楼栋", "房号", "姓名", "身份证号"]
+    rows = [headers, [world.building_a.name, "101", "新成员", make_id_number()]]
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", rows))
+    assert job.status == Status.DONE, job.message
+    assert Resident.objects.get(name="新成员").household == world.household_a
+    assert job.households_created == 0
+
+
+def test_household_numbers_split_the_people_of_one_flat(world, upload, tmp_path):
+    headers = ["户号", "楼栋", "房号", "姓名", "身份证号"]
+    rows = [headers, ["A", "5号楼", "301", "甲", make_id_number()], ["B", "5号楼", "301", "乙", make_id_number()],
+            ["A", "5号楼", "301", "丙", make_id_number()]]
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", rows))
+    assert job.households_created == 2
+    assert Resident.objects.get(name="甲").household == Resident.objects.get(name="丙").household
+
+
+def test_a_bad_row_imports_nothing_until_the_user_chooses_the_good_rows(world, upload, choose_good_rows, tmp_path):
+    bad = person(world, 3)
+    bad[7] = bad[7][:17] + ("0" if bad[7][17] != "0" else "1")
+    rows = [HEADERS, person(world, 1), person(world, 2, room="102"), bad, person(world, 4, room="103")]
+    before = Resident.objects.count()
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", rows))
+    assert job.status == Status.INVALID and (job.good_rows, job.bad_rows) == (3, 1)
+    assert "nothing was imported" in job.message
+    assert Resident.objects.count() == before and not AuditEntry.objects.filter(action="import").exists()
+
+    job = choose_good_rows(world.grid_worker_a, job)
+    assert job.status == Status.DONE, job.message
+    assert job.mode == ImportJob.Mode.GOOD_ROWS_ONLY and job.residents_created == 3
+    assert set(Resident.objects.filter(name__startswith="居民").exclude(pk__in=[world.resident_a.pk, world.resident_b.pk])
+               .values_list("name", flat=True)) == {"居民1", "居民2", "居民4"}
+    assert "1 bad rows were left out" in job.message
+
+
+def test_it_refuses_the_good_rows_choice_when_no_row_is_good(world, upload, choose_good_rows, tmp_path):
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, id_number="123")]))
+    assert job.status == Status.INVALID and job.good_rows == 0
+    with pytest.raises(DomainError, match="No row of this file is good"):
+        choose_good_rows(world.grid_worker_a, job)
+
+
+def test_someone_registering_a_person_meanwhile_rolls_the_import_back(world, upload, family_ledger, monkeypatch):
+    from lianfang.core.audit import COMMAND
+    from lianfang.registry.services import resident_register
+
+    commit = importing._commit
+
+    def register_then_commit(job):
+        number = openpyxl.load_workbook(family_ledger).active["H4"].value  # row 4: 居民2
+        resident_register(actor=world.grid_worker_a, household=world.household_a, name="抢先登记", id_number=number, via=COMMAND)
+        commit(job)
+
+    monkeypatch.setattr(importing, "_commit", register_then_commit)
+    before = Resident.objects.count()
+    job = upload(world.grid_worker_a, family_ledger)
+    assert job.status == Status.INVALID and Resident.objects.count() == before + 1  # only the one registered by hand
+    [(row, _column, reason)] = issues(job)
+    assert row == 4 and "registered while the file waited: already registered: 抢先登记" in reason
+    assert (job.good_rows, job.bad_rows) == (3, 1)
+
+
+def test_cancel_ends_an_invalid_import(world, upload, tmp_path):
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, id_number="123")]))
+    importing.import_job_cancel(actor=world.grid_worker_a, job=job)
+    job.refresh_from_db()
+    assert job.status == Status.CANCELLED and job.finished_at is not None
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_the_page_flow_from_upload_to_good_rows(world, client_for, tmp_path, django_capture_on_commit_callbacks):
+    bad = person(world, 2, phone="12345")
+    path = write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1), bad])
+    client = client_for(world.grid_worker_a)
+    page = client.get("/registry/import/")
+    assert page.status_code == 200 and b'enctype="multipart/form-data"' in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/registry/import/", {"file": SimpleUploadedFile("花名册.xlsx", path.read_bytes())})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/registry/import/{job.uid}/"
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page.context["job"].status == Status.INVALID
+    assert "hx-trigger" not in page.content.decode()  # finished checking: no polling
+    [issue] = page.context["page_obj"]
+    assert (issue.row, issue.column, issue.value) == (3, "联系电话", "***45")  # phones are shown masked
+    assert f'action="/registry/import/{job.uid}/good-rows/"' in page.content.decode()
+
+    download = client.get(f"/registry/import/{job.uid}/problems.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[1][:2] == [3, "联系电话"] and len(cells) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/registry/import/{job.uid}/good-rows/")
+    job.refresh_from_db()
+    assert response.status_code == 302 and job.status == Status.DONE and job.residents_created == 1
+
+
+def test_the_job_part_polls_while_the_job_runs(world, client_for, family_ledger):
+    client = client_for(world.grid_worker_a)
+    client.post("/registry/import/", {"file": SimpleUploadedFile("l.xlsx", family_ledger.read_bytes())})  # task not run
+    job = ImportJob.objects.get()
+    assert job.status == Status.QUEUED
+    part = client.get(f"/registry/import/{job.uid}/", HTTP_HX_REQUEST="true").content.decode()
+    assert part.strip().startswith('<div id="job"') and 'hx-trigger="every 1s"' in part and "<html" not in part
+
+
+def test_the_upload_page_shows_what_a_file_really_is(world, client_for):
+    client = client_for(world.grid_worker_a)
+    response = client.post("/registry/import/", {"file": SimpleUploadedFile("花名册.xlsx", b"a,b,c\n1,2,3\n")})
+    assert response.status_code == 200 and not ImportJob.objects.exists()
+    assert "CSV" in response.content.decode()
+
+
+def test_the_template_imports_as_it_is(world, client_for, upload, tmp_path):
+    response = client_for(world.grid_worker_a).get("/registry/import/template.xlsx")
+    content = b"".join(response.streaming_content)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    ledger, instructions = book.worksheets
+    assert ledger["A1"].value == "网格" and ledger["I2"].number_format == "@"  # 身份证号 as Text
+    assert instructions.max_row > 10
+    job = upload(world.grid_worker_a, content)
+    assert job.status == Status.DONE, (job.message, issues(job))
+    assert job.residents_created == 1
+
+
+def test_checkpoint_staff_may_not_import(world, client_for):
+    assert client_for(world.checkpoint_staff_a).get("/registry/import/").status_code == 403
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_the_api_flow(world, client_for, tmp_path, django_capture_on_commit_callbacks):
+    bad = person(world, 2, grid="不存在的网格")
+    path = write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1), bad])
+    client = client_for(world.street_officer_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/registry/imports", {"file": SimpleUploadedFile("l.xlsx", path.read_bytes())})
+    assert response.status_code == 201, response.content
+    uid = response.json()["uid"]
+
+    job = client.get(f"/api/registry/imports/{uid}").json()
+    assert (job["status"], job["good_rows"], job["bad_rows"], job["total_rows"]) == ("invalid", 1, 1, 2)
+    page = client.get(f"/api/registry/imports/{uid}/issues").json()
+    assert page["count"] == 1 and page["items"][0]["row"] == 3 and page["items"][0]["column"] == "网格"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/registry/imports/{uid}/commit-good-rows")
+    assert response.status_code == 200 and response.json()["status"] == "importing"
+    assert client.get(f"/api/registry/imports/{uid}").json()["status"] == "done"
+    response = client.post(f"/api/registry/imports/{uid}/commit-good-rows")
+    assert response.status_code == 400 and response.json()["code"] == "conflict"
+
+
+def test_the_api_says_what_a_file_really_is(world, client_for):
+    response = client_for(world.grid_worker_a).post("/api/registry/imports", {"file": SimpleUploadedFile("x.xlsx", b"")},
+                                                    HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "0 bytes" in response.json()["detail"]
+
+
+# --- who sees which import -----------------------------------------------------------------
+
+
+def test_street_b_cannot_open_street_a_imports(world, upload, family_ledger, client_for):
+    job = upload(world.grid_worker_a, family_ledger)
+    client = client_for(world.street_officer_b)
+    assert client.get(f"/registry/import/{job.uid}/").status_code == 404
+    assert client.get(f"/registry/import/{job.uid}/problems.xlsx").status_code == 404
+    assert client.post(f"/registry/import/{job.uid}/good-rows/").status_code == 404
+    assert client.get(f"/api/registry/imports/{job.uid}").status_code == 404
+    assert client.get(f"/api/registry/imports/{job.uid}/issues").status_code == 404
+    assert client.get("/api/registry/imports").json()["count"] == 0
+
+
+def test_an_import_is_its_uploaders_and_the_district_offices(world, upload, family_ledger, client_for):
+    job = upload(world.grid_worker_a, family_ledger)
+    assert client_for(world.street_officer_a).get(f"/registry/import/{job.uid}/").status_code == 404
+    assert client_for(world.district_office).get(f"/registry/import/{job.uid}/").status_code == 200
+
+
+def test_a_grid_outside_the_jurisdiction_cannot_be_chosen(world, upload, family_ledger):
+    with pytest.raises(DomainError, match="not in your jurisdiction"):
+        upload(world.street_officer_a, family_ledger, grid=world.grid1_b.code)
+
+
+def test_an_internal_error_fails_the_job_and_imports_nothing(world, upload, family_ledger, monkeypatch, settings):
+    def broken(job):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "_commit", broken)
+    before = Resident.objects.count()
+    job = upload(world.grid_worker_a, family_ledger)
+    assert job.status == Status.FAILED and "internal error" in job.message
+    assert Resident.objects.count() == before
+    assert not list((settings.MEDIA_ROOT / "imports").iterdir())  # the file does not outlive the job
+
+
+def test_import_data_can_be_deleted_with_the_district(world, upload, tmp_path, settings):
+    upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, id_number="123")]))
+    assert importing.import_data_delete(district=world.district) == 1
+    assert not ImportJob.objects.exists() and not list((settings.MEDIA_ROOT / "imports").iterdir())
