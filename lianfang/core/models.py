@@ -49,7 +49,7 @@ class OrgUnit(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    path = models.CharField(_("path"), max_length=255, editable=False, default="")
     depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
     # GeoJSON geometry (Polygon) for the command view's map.
     boundary = models.JSONField(_("boundary"), null=True, blank=True)
@@ -61,6 +61,9 @@ class OrgUnit(models.Model):
         verbose_name = _("org unit")
         verbose_name_plural = _("org units")
         ordering = ["path"]
+        # Plain b-tree indexes (Meta.indexes, not db_index): paths are read as ranges, so
+        # PostgreSQL's extra LIKE-pattern copy of each index would only slow the writes.
+        indexes = [models.Index(fields=["path"], name="orgunit_path")]
         constraints = [
             models.CheckConstraint(condition=Q(parent__isnull=False) | Q(level="district"), name="orgunit_root_is_district"),
         ]
@@ -119,7 +122,7 @@ class ResponsiblePerson(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="responsible_people")
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    org_path = models.CharField(max_length=255, editable=False)
     name = models.CharField(_("name"), max_length=50)
     duty = models.CharField(_("duty"), max_length=32, choices=Duty.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -132,6 +135,7 @@ class ResponsiblePerson(models.Model):
         verbose_name = _("responsible person")
         verbose_name_plural = _("responsible people")
         ordering = ["org_path", "duty", "name"]
+        indexes = [models.Index(fields=["org_path"], name="responsible_org_path")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_duty_display()})"
@@ -161,9 +165,9 @@ class AuditEntry(models.Model):
     actor_name = models.CharField(_("user"), max_length=150)
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
     object_type = models.CharField(_("record type"), max_length=50)
-    object_ref = models.CharField(_("record"), max_length=64, blank=True, db_index=True)
+    object_ref = models.CharField(_("record"), max_length=64, blank=True)
     object_label = models.CharField(_("record name"), max_length=200, blank=True)
-    org_path = models.CharField(max_length=255, blank=True, db_index=True)
+    org_path = models.CharField(max_length=255, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     request_path = models.CharField(_("page/endpoint"), max_length=300, blank=True)
@@ -175,6 +179,7 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["org_path"], name="audit_org_path"), models.Index(fields=["object_ref"], name="audit_object_ref")]
 
 
 class ApiToken(models.Model):
