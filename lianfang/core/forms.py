@@ -12,7 +12,7 @@ class ResponsiblePersonForm(forms.Form):
 
 
 class OrgUnitForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Unit name"), max_length=100)
     level = forms.ChoiceField(label=_("Level"), choices=())
     code = forms.CharField(label=_("Code"), max_length=32, required=False, help_text=_("Leave empty to number it automatically."))
 

@@ -55,7 +55,7 @@ def org_unit_detail(request, code: str):
     labels = [SOURCES[name].label for name in figures]
     rows = [(child, [(labels[i], figures[name][child.path]) for i, name in enumerate(figures)]) for child in children]
     if request.GET.get("format") == "xlsx":
-        columns = [Column(_("Name"), lambda r: r[0].name, 20), Column(_("Level"), lambda r: r[0].get_level_display(), 12),
+        columns = [Column(_("Jurisdiction unit"), lambda r: r[0].name, 20), Column(_("Level"), lambda r: r[0].get_level_display(), 12),
                    Column(_("Code"), lambda r: r[0].code, 16)]
         columns += [Column(label, lambda r, i=i: r[1][i][1], 10) for i, label in enumerate(labels)]
         return export_list(actor=actor, via=Via.from_request(request), object_type="org_unit", queryset=rows,
