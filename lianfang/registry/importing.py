@@ -34,7 +34,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from lianfang.core import phones
 from lianfang.core.audit import Via, audit_record
@@ -237,26 +237,28 @@ def _password_error() -> ImportFileError:
     )
 
 
-def _workbook_open(path: Path, file_format: str, name: str) -> CalamineWorkbook:
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except PasswordError:
-        raise _password_error()
-    except BaseException as e:  # calamine panics (a BaseException) on some damaged files
-        if isinstance(e, (KeyboardInterrupt, SystemExit, MemoryError)):
-            raise
-        if file_format == "xls":
-            kind = _ole_contents(path)
-            if kind == "encrypted":
-                raise _password_error()
-            if kind == "word":
-                raise _not_a_workbook(name, _("a Word document"))
-            if kind == "powerpoint":
-                raise _not_a_workbook(name, _("a PowerPoint presentation"))
-        raise ImportFileError(
-            _("The workbook is damaged and cannot be read (%(detail)s). Open it in Excel or WPS; if it opens, save it again as .xlsx and upload that file.")
-            % {"detail": str(e)[:200] or type(e).__name__}
-        )
+def _unreadable(error: BaseException, job: ImportJob) -> ImportFileError:
+    """What to tell the user when calamine cannot read the file."""
+    if isinstance(error, PasswordError):
+        return _password_error()
+    if job.file_format == "xls":
+        kind = _ole_contents(Path(job.file.path))
+        if kind == "encrypted":
+            return _password_error()
+        if kind == "word":
+            return _not_a_workbook(job.filename, _("a Word document"))
+        if kind == "powerpoint":
+            return _not_a_workbook(job.filename, _("a PowerPoint presentation"))
+    return ImportFileError(
+        _("The workbook is damaged and cannot be read (%(detail)s). Open it in Excel or WPS; if it opens, save it again as .xlsx and upload that file.")
+        % {"detail": str(error)[:200] or type(error).__name__}
+    )
+
+
+def _is_calamine_failure(error: BaseException) -> bool:
+    # calamine raises CalamineError, and panics (pyo3's PanicException, a BaseException) on
+    # some damaged files.
+    return isinstance(error, CalamineError) or type(error).__name__ == "PanicException"
 
 
 # --- the sheet -----------------------------------------------------------------------------
@@ -736,11 +738,17 @@ def _registered_reason(job: ImportJob, hit: tuple[str, str, str]) -> str:
 def _validate(job: ImportJob) -> None:
     job.transition_to(ImportJob.Status.VALIDATING, started_at=timezone.now())
     started = time.perf_counter()
-    path = Path(job.file.path)
-    workbook = _workbook_open(path, job.file_format, job.filename)
     try:
+        workbook = CalamineWorkbook.from_path(job.file.path)
         opened = sheet_open(workbook, has_target_grid=job.grid_id is not None)
+    except BaseException as e:
+        if _is_calamine_failure(e):
+            raise _unreadable(e, job) from e
+        raise
+    try:
         layout = opened.layout
+        if job.file_format == "xls":
+            layout.warnings.append((layout.header_row, "", _("the file was read as an old Excel 97-2003 workbook (.xls)")))
         total = max(0, layout.last_row - layout.header_row)
         ImportJob.objects.filter(pk=job.pk).update(sheet_name=layout.name[:100], header_row=layout.header_row, total_rows=total)
         job.sheet_name, job.header_row, job.total_rows = layout.name[:100], layout.header_row, total
@@ -767,19 +775,16 @@ def _validate(job: ImportJob) -> None:
     logger.info("import %s: %d rows checked in %.1f s, %d bad", job.uid, validator.data_rows,
                 time.perf_counter() - started, bad)
     counts = {"good_rows": good, "bad_rows": bad, "skipped_rows": validator.skipped, "processed_rows": total}
-    notes = []
-    if job.file_format == "xls":
-        notes.append(_("The file was read as an old Excel 97-2003 workbook (.xls)."))
     if validator.data_rows == 0:
         message = _("Sheet “%(sheet)s” has its header in row %(row)d but no rows of people below it.") % {
             "sheet": layout.name, "row": layout.header_row}
-        job.transition_to(ImportJob.Status.FAILED, message=" ".join(notes + [message]), **counts)
+        job.transition_to(ImportJob.Status.FAILED, message=message, **counts)
     elif bad:
         message = _("%(bad)d of %(rows)d rows have problems, listed below; nothing was imported. Correct them in your file and upload it again, or import only the %(good)d good rows.") % {
             "bad": bad, "rows": validator.data_rows, "good": good}
-        job.transition_to(ImportJob.Status.INVALID, message=" ".join(notes + [message]), **counts)
+        job.transition_to(ImportJob.Status.INVALID, message=message, **counts)
     else:
-        job.transition_to(ImportJob.Status.IMPORTING, message=" ".join(notes), **counts)
+        job.transition_to(ImportJob.Status.IMPORTING, **counts)
 
 
 def _flush(validator: _Validator, pending: list[list], out, *, processed: int) -> None:

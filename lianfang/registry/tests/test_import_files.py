@@ -57,6 +57,32 @@ def test_it_says_a_txt_renamed_xlsx_is_plain_text(world, upload, unchanged):
         upload(world.grid_worker_a, "东风社区居民名单 张三 李四\n".encode(), name="名单.xlsx")
 
 
+# An Excel 97-2003 workbook (sheet 花名册: 姓名, 身份证号, 房号, 联系电话 / 老张, 110105195001010012,
+# 101, 13812345678), written with xlwt 1.3 and stored zlib-compressed, base64-encoded.
+OLD_XLS = (
+    "eNrtWE1oE0EUfrO7+bVJk5gKrVBCwaq1h93GaDy0WwXtydDagj8INbE5SEsqQQ+KYGzNqSqCJ8VLoRcRqr34gx7szYNQsQdBKCR69CQoFWyyvn"
+    "mZDakWbECLynzLvHk/M2/e7ryZ2d3XC8HC9FxLEX5AD6hQtjzgrNExLB5bCADaLYuzdu3GYkn8U/C4cSKdDnjme+Xic8jnuwgKPNTmkQK8x3IS"
+    "zkJiPJOObCAOUAxJxmPoRsrgLmr80ExRhYieJrqZ6ANq+ZxoL2muE+3GtgV2AhbMREdcZPExpY1sfuB+H1Ofd6QxoAle8iy+fJNV2jpgf/ZMcu"
+    "zvNLRqDTADOG996Uw6mxwrQBgncAa+WBGAz/ZKfRGR+o3VM0D919V61xr6W4oGkAPrFCV4HhOSadyisrkJ39C1gRVcem6xsWKLxeO+IQ3Y/Rul"
+    "xPzU8iBqzNTyIGqGct8uxc4vTaGG5SLDIUxkQzf0mLEvpuuc040uFZW6sQlpNG50RXfH9uyNe/mGThtAYNUG4KOF0YB0BBqJD9LyCGAkK/c+vT"
+    "mc6jeHSZOj2CpHwzZ+N2DBFd4DO/vJohDllg7idxGdIK9biW8hGsakxrq9v0kwhyapzVWytuM4UcKiub2G34F8/uPAk9b8B3Mn8rN9xYvh2bfm"
+    "NLThUTWC/fk1CZ2sk925zfHUtGsmtpElos0/bSluJSBit8T51wgl8BIbJFqR+NNhVUkRz6oiqSipwhdbwxcjX5poz8iXoypxX86qxH3xKepRQv"
+    "CIHmtvzeHsBQkJCQkJCQkJCYlfgolXdFW8pDvEJ4BL/NcpYSnL3yT/LY7AOF7n8MP0IGSwzsKFuvJnCziY7Yuts4/9v5DjKI6ehVFIURyjdecv"
+    "fsKx2vtZd8fA71tC9Y5frifOPzz+dyzQ1M0="
+)
+
+
+def test_it_reads_an_old_xls_renamed_xlsx_and_says_so(world, upload):
+    import base64
+    import zlib
+
+    job = upload(world.grid_worker_a, zlib.decompress(base64.b64decode(OLD_XLS)), name="花名册.xlsx")
+    assert job.status == Status.DONE, (job.message, issues(job))
+    assert job.file_format == "xls"
+    assert issues(job, "warning") == [(1, "", "the file was read as an old Excel 97-2003 workbook (.xls)")]
+    assert Resident.objects.get(id_number="110105195001010012").household.room == "101"
+
+
 def test_it_says_a_web_page_saved_as_xls_is_a_web_page(world, upload, unchanged):
     html = b"<html xmlns:x='urn:schemas-microsoft-com:office:excel'><body><table><tr><td>\xe5\xa7\x93\xe5\x90\x8d</td></tr></table></body></html>"
     with pytest.raises(DomainError, match=r"web page \(HTML\)"):
@@ -77,6 +103,17 @@ def test_it_says_a_truncated_workbook_is_damaged(world, upload, tmp_path, unchan
     path = write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1)])
     with pytest.raises(DomainError, match="damaged"):
         upload(world.grid_worker_a, path.read_bytes()[:400])
+
+
+def test_it_says_a_workbook_with_broken_insides_is_damaged(world, upload, tmp_path, unchanged):
+    import zipfile
+
+    path = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook><sheets><sheet name=")
+    job = upload(world.grid_worker_a, path)
+    assert job.status == Status.FAILED and "damaged and cannot be read" in job.message
 
 
 def test_it_explains_a_password_protected_workbook(world, upload, unchanged):

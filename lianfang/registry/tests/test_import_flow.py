@@ -260,3 +260,19 @@ def test_import_data_can_be_deleted_with_the_district(world, upload, tmp_path, s
     upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, id_number="123")]))
     assert importing.import_data_delete(district=world.district) == 1
     assert not ImportJob.objects.exists() and not list((settings.MEDIA_ROOT / "imports").iterdir())
+
+
+def test_the_lists_of_imports_and_problems_take_a_fixed_number_of_queries(
+        world, upload, tmp_path, client_for, django_assert_max_num_queries):
+    for n in range(3):
+        job = upload(world.district_office, write_ledger(tmp_path / f"{n}.xlsx", [HEADERS] + [
+            person(world, k, id_number=str(k)) for k in range(1, 30)]))
+    client = client_for(world.district_office)
+    with django_assert_max_num_queries(8):
+        assert client.get("/registry/import/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/registry/import/{job.uid}/").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/registry/imports").json()["count"] == 3
+    with django_assert_max_num_queries(6):
+        assert client.get(f"/api/registry/imports/{job.uid}/issues").json()["count"] == 29
