@@ -587,7 +587,7 @@ class _Validator:
             if self.job.grid is None:
                 return None, _("no grid: fill in 网格, or choose the grid on the upload form")
             return self.job.grid, None
-        found = self.grids.get(normalize_header(text))
+        found = self.grids.get(_name_key(text))
         if found is None:
             return None, _("grid “%(name)s” not found in your jurisdiction") % {"name": text}
         if found is _AMBIGUOUS:
@@ -699,12 +699,17 @@ class _Validator:
 _AMBIGUOUS = object()
 
 
+def _name_key(text: str) -> str:
+    """A grid's name as typed: full-width forms, spaces and case do not matter."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
 def _grids_by_name(org_path: str) -> dict[str, object]:
     grids: dict[str, object] = {}
     for grid in OrgUnit.objects.filter(subtree_q("path", org_path), level=Level.GRID):
-        key = normalize_header(grid.name)
+        key = _name_key(grid.name)
         grids[key] = _AMBIGUOUS if key in grids else grid
-        grids[normalize_header(grid.code)] = grid
+        grids[_name_key(grid.code)] = grid
     return grids
 
 
