@@ -12,10 +12,11 @@ class Household(models.Model):
     (grid, compound, building or unit), copied into `org_path` for scoping."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    # The district key (for partitioning by district); lists filter by org_path instead.
+    district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"), db_index=False)
     grid = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="grid_households", verbose_name=_("grid"))
     org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="households", verbose_name=_("building/compound"))
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    org_path = models.CharField(max_length=255, editable=False)
     address = models.CharField(_("address"), max_length=200)
     room = models.CharField(_("room"), max_length=30, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -30,6 +31,8 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["org_path", "room", "id"]
+        # Meta.indexes, not db_index: no unused LIKE-pattern copies on PostgreSQL (see OrgUnit).
+        indexes = [models.Index(fields=["org_path"], name="household_org_path")]
 
     def __str__(self) -> str:
         return self.address
@@ -63,20 +66,21 @@ class Resident(models.Model):
     """A person living in the district. One ID number, one person per district."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    # Indexed as the first column of the one-ID-number-per-district constraint.
+    district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"), db_index=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household"))
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    org_path = models.CharField(max_length=255, editable=False)
+    name = models.CharField(_("name"), max_length=50)
     # Null for people without a mainland ID or residence permit yet (newborns, foreigners).
     id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
-    id_tail = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    id_tail = models.CharField(max_length=4, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     relation_to_head = models.CharField(_("relation to head"), max_length=16, choices=RelationToHead.choices, default=RelationToHead.HEAD)
     residence_type = models.CharField(_("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.PERMANENT)
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -86,6 +90,12 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["org_path", "household_id", "id"]
+        indexes = [
+            models.Index(fields=["org_path"], name="resident_org_path"),
+            models.Index(fields=["name"], name="resident_name"),
+            models.Index(fields=["id_tail"], name="resident_id_tail"),
+            models.Index(fields=["phone"], name="resident_phone"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "id_number"], condition=Q(id_number__isnull=False), name="resident_one_id_number_per_district"

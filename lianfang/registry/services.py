@@ -183,6 +183,9 @@ def registry_deidentify(*, district: OrgUnit, via: Via, actor=None) -> int:
         id_number=None, id_tail="", phone="", notes="", birth_date=TruncYear("birth_date"),
     )
     Household.objects.filter(district=district).update(phone="", notes="", pass_card_no="")
+    from .importing import import_data_delete
+
+    import_data_delete(district=district)  # problem lists quote cells; unfinished uploads keep files
     # The audit trail keeps who looked at which record, but no longer the person's name.
     AuditEntry.objects.filter(subtree_q("org_path", district.path), object_type="resident").update(object_label="")
     audit_record(actor=actor, action=AuditAction.DELETE, via=via, object_type="registry", object_label=district.name,
