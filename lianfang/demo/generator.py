@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from faker import Faker
 
+from lianfang.core.bulk import PlainRows
 from lianfang.core.idnumbers import check_digit
 from lianfang.core.models import Duty, Level, OrgUnit, ResponsiblePerson, User, child_path
 from lianfang.core.roles import Role
@@ -150,38 +151,15 @@ class _Ids:
         return self.next - 1
 
 
-class _Table:
-    """Plain rows of one model, written without model instances. Each row gives `columns`
-    (attnames) in order, ready for the database; every other column gets its default, and
-    auto_now fields the time of the run."""
+class _Table(PlainRows):
+    """Plain rows of one model, buffered until `write`."""
 
     def __init__(self, model: type[Model], columns: tuple[str, ...]):
-        given = [model._meta.get_field(name) for name in columns]
-        rest = [f for f in model._meta.concrete_fields if f not in given]
-        now = timezone.now()
-        self.tail = tuple(
-            f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default(),
-                               connection)
-            for f in rest
-        )
-        quote = connection.ops.quote_name
-        names = ", ".join(quote(f.column) for f in given + rest)
-        self.table = quote(model._meta.db_table)
-        self.insert_sql = f"INSERT INTO {self.table} ({names}) VALUES ({', '.join(['%s'] * (len(given) + len(rest)))})"
-        self.copy_sql = f"COPY {self.table} ({names}) FROM STDIN"
+        super().__init__(model, columns)
         self.rows: list[tuple] = []
 
     def write(self) -> None:
-        if not self.rows:
-            return
-        tail = self.tail
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in self.rows:
-                        copy.write_row(row + tail)
-            else:
-                cursor.executemany(self.insert_sql, [row + tail for row in self.rows])
+        self.insert(self.rows)
         self.rows.clear()
 
 

@@ -38,6 +38,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError, Shee
 
 from lianfang.core import phones
 from lianfang.core.audit import Via, audit_record
+from lianfang.core.bulk import PlainRows
 from lianfang.core.errors import DomainError
 from lianfang.core.models import AuditAction, Level, OrgUnit, child_path
 from lianfang.core.pii import mask_id_number, mask_phone
@@ -811,34 +812,6 @@ class _Conflicts(Exception):
     """Raised inside the commit transaction to roll it back."""
 
 
-class _PlainRows:
-    """INSERTs of plain rows for one model, without model instances: at 100,000 rows the
-    ORM's per-object and per-field work costs several times the insert itself (as in
-    lianfang.demo). Fields not given get their default; auto_now fields the time of the run."""
-
-    def __init__(self, model, columns: tuple[str, ...]):
-        given = [model._meta.get_field(name) for name in columns]
-        rest = [f for f in model._meta.concrete_fields if f not in given and not f.primary_key]
-        now = timezone.now()
-        self.tail = tuple(
-            f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default(),
-                               connection)
-            for f in rest
-        )
-        quote = connection.ops.quote_name
-        names = ", ".join(quote(f.column) for f in given + rest)
-        marks = ", ".join(["%s"] * (len(given) + len(rest)))
-        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"
-
-    def insert(self, rows: list[tuple]) -> None:
-        if rows:
-            tail = self.tail
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, [row + tail for row in rows])
-
-
-
-
 class _Places:
     """Compounds, buildings and units under the grids of one import: found by name under
     their parent, created (level by level, in bulk) when missing."""
@@ -935,8 +908,8 @@ class _Committer:
         self.households_new = 0
         self.households_existing = 0
         self.residents_new = 0
-        self.household_rows = _PlainRows(Household, ("uid", "district", "grid", "org", "org_path", "address", "room"))
-        self.resident_rows = _PlainRows(Resident, (
+        self.household_rows = PlainRows(Household, ("uid", "district", "grid", "org", "org_path", "address", "room"))
+        self.resident_rows = PlainRows(Resident, (
             "uid", "district", "household", "org_path", "name", "id_number", "id_tail", "sex", "birth_date", "phone",
             "relation_to_head", "residence_type", "notes", "created_by"))
 
