@@ -48,6 +48,12 @@ def audit_record(
     )
 
 
+def audit_view(*, actor, record, object_type: str, via: Via) -> AuditEntry:
+    """A personal record was opened (scoped records carry `uid` and `org_path`)."""
+    return audit_record(actor=actor, action=AuditAction.VIEW, via=via, object_type=object_type,
+                        object_ref=record.uid, object_label=str(record), org_path=record.org_path)
+
+
 def changed_fields(before: dict, after: dict) -> dict:
     """{field: [old, new]} for what differs; personal identifiers are logged masked."""
     from .pii import MASKERS

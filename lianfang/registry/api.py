@@ -4,8 +4,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import selectors as core_selectors
-from lianfang.core.audit import Via, audit_record
-from lianfang.core.models import AuditAction
+from lianfang.core.audit import Via, audit_view
 from lianfang.core.schemas import RevealOut
 from lianfang.core.services import pii_reveal
 
@@ -69,8 +68,7 @@ def resident_list(request, filters: Query[ResidentFilters]):
 @router.get("/residents/{uid}", response=ResidentOut)
 def resident_get(request, uid: UUID):
     resident = selectors.access_resident(actor=request.user, uid=uid)
-    audit_record(actor=request.user, action=AuditAction.VIEW, via=Via.from_request(request), object_type="resident",
-                 object_ref=resident.uid, object_label=resident.name, org_path=resident.org_path)
+    audit_view(actor=request.user, record=resident, object_type="resident", via=Via.from_request(request))
     return resident
 
 

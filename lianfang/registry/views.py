@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianfang.core import selectors as core_selectors
-from lianfang.core.audit import Via, audit_record
+from lianfang.core.audit import Via, audit_view
 from lianfang.core.errors import DomainError
 from lianfang.core.exports import export_list
-from lianfang.core.models import LEVEL_ORDER, AuditAction, Level, OrgUnit
+from lianfang.core.models import LEVEL_ORDER, Level, OrgUnit
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import scoped, subtree_q
 from lianfang.core.services import pii_reveal
@@ -51,8 +51,7 @@ def resident_list(request):
 def resident_detail(request, uid):
     actor = request.user
     resident = selectors.access_resident(actor=actor, uid=uid)
-    audit_record(actor=actor, action=AuditAction.VIEW, via=Via.from_request(request), object_type="resident",
-                 object_ref=resident.uid, object_label=resident.name, org_path=resident.org_path)
+    audit_view(actor=actor, record=resident, object_type="resident", via=Via.from_request(request))
     return render(request, "registry/resident_detail.html", {
         "resident": resident,
         "housemates": resident.household.residents.exclude(pk=resident.pk),
@@ -149,8 +148,7 @@ def household_list(request):
 def household_detail(request, uid):
     actor = request.user
     household = selectors.access_household(actor=actor, uid=uid)
-    audit_record(actor=actor, action=AuditAction.VIEW, via=Via.from_request(request), object_type="household",
-                 object_ref=household.uid, object_label=household.address, org_path=household.org_path)
+    audit_view(actor=actor, record=household, object_type="household", via=Via.from_request(request))
     return render(request, "registry/household_detail.html", {
         "household": household,
         "residents": selectors.resident_list(actor=actor, household=household),
