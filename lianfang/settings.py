@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("LIANFANG_DATA", Path.cwd() / "lianfang-data")).resolve()
@@ -155,4 +154,3 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
-LIANFANG_DEMO_LABEL = _("Demo district")

@@ -85,9 +85,6 @@ class OrgUnit(models.Model):
     def ancestor_ids(self) -> list[int]:
         return path_ids(self.path)[:-1]
 
-    def contains(self, other_path: str) -> bool:
-        return other_path.startswith(self.path)
-
 
 class User(AbstractUser):
     """A person using Lianfang: one role, one jurisdiction (a subtree of the tree)."""

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from .models import AuditEntry, OrgUnit, ResponsiblePerson, User
+from .models import AuditEntry, OrgUnit, ResponsiblePerson
 from .roles import Capability, has_capability
 from .scoping import access, scoped
 
@@ -70,7 +70,3 @@ def audit_list(
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs
-
-
-def user_list(*, actor) -> QuerySet[User]:
-    return User.objects.filter(jurisdiction__in=scoped(OrgUnit.objects.all(), actor)).select_related("jurisdiction")
