@@ -4,7 +4,7 @@ from django.conf import settings
 from django.shortcuts import redirect, resolve_url
 
 # The API authenticates itself (session or token) and answers 401 in JSON.
-_OPEN_PREFIXES = ("/accounts/login/", "/static/", "/i18n/", "/api/", "/healthz")
+_OPEN_PREFIXES = ("/accounts/login/", "/static/", "/i18n/", "/api/", "/healthz", "/favicon.ico")
 
 
 class LoginRequiredMiddleware:
