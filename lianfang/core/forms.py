@@ -7,7 +7,7 @@ from .models import AuditAction, Duty
 class ResponsiblePersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     duty = forms.ChoiceField(label=_("Duty"), choices=Duty.choices)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     title = forms.CharField(label=_("Title/post"), max_length=100, required=False)
 
 
@@ -21,8 +21,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=[("", _("All"))] + AuditAction.choices, required=False)
     user = forms.CharField(label=_("User"), required=False)
     q = forms.CharField(label=_("Record or page"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class ApiTokenForm(forms.Form):

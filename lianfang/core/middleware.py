@@ -36,3 +36,15 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
             return render(request, "core/error.html", {"message": exception.message}, status=exception.status)
         return None
+
+
+class ChineseFirstMiddleware:
+    """Chinese unless the user chose English (the language cookie): a district's borrowed or
+    English-set browser must not switch the interface by itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -154,6 +154,13 @@ class Channel(models.TextChoices):
     COMMAND = "command", _("Command")
 
 
+# Record types as people call them; apps add theirs (unknown types show as stored).
+AUDIT_OBJECT_TYPES = {
+    "resident": _("Resident"), "household": _("Household"), "responsible_person": _("Responsible person"),
+    "org_unit": _("Jurisdiction unit"), "audit_entry": _("Audit log"), "import": _("Import"), "registry": _("Population registry"),
+}
+
+
 class AuditEntry(models.Model):
     """Who saw, exported or changed which personal record, when and from where (PIPL 2021)."""
 
@@ -171,6 +178,9 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     scope_path_field = "org_path"
+
+    def get_object_type_display(self) -> str:
+        return str(AUDIT_OBJECT_TYPES.get(self.object_type, self.object_type))
 
     class Meta:
         verbose_name = _("audit entry")

@@ -32,7 +32,8 @@ def org_unit_breadcrumbs(*, actor, org_unit: OrgUnit) -> list[OrgUnit]:
 
 
 def org_unit_children(*, actor, org_unit: OrgUnit) -> QuerySet[OrgUnit]:
-    return scoped(OrgUnit.objects.filter(parent=org_unit), actor).order_by("sort_order", "name")
+    # Then creation order: names sort "11号楼" before "1号楼".
+    return scoped(OrgUnit.objects.filter(parent=org_unit), actor).order_by("sort_order", "path")
 
 
 def responsible_person_list(*, actor, org_unit: OrgUnit | None = None, duty: str = "", q: str = "") -> QuerySet[ResponsiblePerson]:
@@ -60,7 +61,7 @@ def audit_list(
     if action:
         qs = qs.filter(action=action)
     if user:
-        qs = qs.filter(actor_name__icontains=user)
+        qs = qs.filter(Q(actor_name__icontains=user) | Q(actor__username__icontains=user))
     if object_ref:
         qs = qs.filter(object_ref=object_ref)
     if q:

@@ -14,6 +14,7 @@ from .figures import SOURCES, figures_for
 from .forms import ApiTokenForm, AuditFilterForm, OrgUnitForm, ResponsiblePersonForm
 from .models import LEVEL_ORDER, ApiToken, Level
 from .pii import mask_phone
+from .templatetags.pii import audit_detail
 from .roles import Capability, has_capability
 
 
@@ -159,10 +160,10 @@ AUDIT_COLUMNS = [
     Column(_("Time"), lambda e: e.at, 18),
     Column(_("User"), lambda e: e.actor_name, 14),
     Column(_("Action"), lambda e: e.get_action_display(), 10),
-    Column(_("Record type"), lambda e: e.object_type, 14),
+    Column(_("Record type"), lambda e: e.get_object_type_display(), 14),
     Column(_("Record"), lambda e: e.object_label, 18),
     Column(_("Record id"), lambda e: e.object_ref, 36),
-    Column(_("Detail"), lambda e: str(e.detail) if e.detail else "", 40),
+    Column(_("Detail"), lambda e: audit_detail(e.detail), 40),
     Column(_("Channel"), lambda e: e.get_channel_display(), 8),
     Column(_("Page/endpoint"), lambda e: e.request_path, 40),
     Column(_("IP address"), lambda e: e.ip, 14),

@@ -58,6 +58,14 @@ def household_update(request, uid: UUID, payload: HouseholdPatch):
                                      **{**current, **{k: v for k, v in patch.items() if v is not None}})
 
 
+@router.delete("/households/{uid}", response={204: None})
+def household_remove(request, uid: UUID):
+    """Only an empty household (registered by mistake) can be removed."""
+    household = selectors.access_household(actor=request.user, uid=uid)
+    services.household_remove(actor=request.user, household=household, via=Via.from_request(request))
+    return Status(204, None)
+
+
 @router.get("/residents", response=list[ResidentOut])
 @paginate(PageNumberPagination)
 def resident_list(request, filters: Query[ResidentFilters]):

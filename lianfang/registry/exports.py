@@ -23,6 +23,7 @@ HOUSEHOLD_COLUMNS = [
     Column(_("Building/compound"), lambda h: h.org.name, 16),
     Column(_("Address"), lambda h: h.address, 36),
     Column(_("Room"), lambda h: h.room, 8),
+    Column(_("Head of household"), lambda h: h.head_name, 10),
     Column(_("Residents"), lambda h: h.resident_count, 8),
     Column(_("Phone"), lambda h: mask_phone(h.phone), 14),
     Column(_("Notes"), lambda h: h.notes, 20),

@@ -14,6 +14,7 @@ class HouseholdOut(Schema):
     grid_code: str
     org_code: str
     resident_count: int | None = None
+    head_name: str | None = None
 
     @staticmethod
     def resolve_phone(obj) -> str:
@@ -34,6 +35,7 @@ class HouseholdIn(Schema):
     room: str = ""
     phone: str = ""
     notes: str = ""
+    allow_same_room: bool = False
 
 
 class HouseholdPatch(Schema):

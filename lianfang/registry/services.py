@@ -1,6 +1,7 @@
 """Writes of the registry: every change of a household or resident is audited."""
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from lianfang.core import phones
@@ -27,6 +28,18 @@ def household_place(org: OrgUnit) -> tuple[OrgUnit, OrgUnit]:
     return nodes[ids[0]], grid
 
 
+@transaction.atomic
+def household_remove(*, actor, household: Household, via: Via) -> None:
+    """Remove a household registered by mistake; only an empty one (residents are removed,
+    with a reason, one by one)."""
+    require(actor, Capability.EDIT_REGISTRY)
+    if household.residents.exists():
+        raise DomainError(_("Remove or move its residents first."), code="not_empty")
+    audit_record(actor=actor, action=AuditAction.DELETE, via=via, object_type="household", object_ref=household.uid,
+                 object_label=household.address, org_path=household.org_path)
+    household.delete()
+
+
 def _check_org(actor, org: OrgUnit) -> None:
     if not in_jurisdiction(actor, org.path):
         raise PermissionDenied(_("That place is outside your jurisdiction."), field="org")
@@ -46,13 +59,23 @@ def _household_fields(address: str, room: str, phone: str, notes: str) -> dict:
 
 
 @transaction.atomic
-def household_create(*, actor, org: OrgUnit, address: str, room: str = "", phone: str = "", notes: str = "", via: Via) -> Household:
+def household_create(
+    *, actor, org: OrgUnit, address: str, room: str = "", phone: str = "", notes: str = "", allow_same_room: bool = False, via: Via,
+) -> Household:
+    """Register a household. One already at the same place and room (or address) is refused
+    unless the caller says it is really another household (several families in one flat)."""
     require(actor, Capability.EDIT_REGISTRY)
     _check_org(actor, org)
     district, grid = household_place(org)
-    household = Household.objects.create(
-        district=district, grid=grid, org=org, org_path=org.path, **_household_fields(address, room, phone, notes)
-    )
+    fields = _household_fields(address, room, phone, notes)
+    same_place = Q(address=fields["address"]) | (Q(room=fields["room"]) if fields["room"] else Q(pk__in=[]))
+    twin = Household.objects.filter(same_place, org=org).first()
+    if twin is not None and not allow_same_room:
+        raise DomainError(
+            _("A household is already registered here: %(address)s. Open it from the household list, or confirm that this is another household at the same address.")
+            % {"address": twin.address}, field="room", code="same_room",
+        )
+    household = Household.objects.create(district=district, grid=grid, org=org, org_path=org.path, **fields)
     audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="household",
                  object_ref=household.uid, object_label=household.address, org_path=household.org_path)
     return household

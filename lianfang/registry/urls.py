@@ -10,6 +10,7 @@ urlpatterns = [
     path("places/", views.places, name="places"),
     path("households/<uuid:uid>/", views.household_detail, name="household"),
     path("households/<uuid:uid>/edit/", views.household_edit, name="household_edit"),
+    path("households/<uuid:uid>/remove/", views.household_remove, name="household_remove"),
     path("households/<uuid:uid>/residents/new/", views.resident_new, name="resident_new"),
     path("residents/", views.resident_list, name="residents"),
     path("residents/<uuid:uid>/", views.resident_detail, name="resident"),

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,10 +10,11 @@ from lianfang.core import selectors as core_selectors
 from lianfang.core.audit import Via, audit_view
 from lianfang.core.errors import DomainError
 from lianfang.core.exports import export_list
+from lianfang.core.pii import MASKERS
 from lianfang.core.models import LEVEL_ORDER, Level, OrgUnit
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import scoped, subtree_q
-from lianfang.core.services import pii_reveal
+from lianfang.core.services import pii_reveal, require
 from lianfang.core.views import paginate
 
 from . import selectors, services
@@ -72,6 +74,7 @@ def resident_reveal(request, uid, field: str):
 
 def resident_new(request, uid):
     """Register a person in a household; a known ID number opens the existing person."""
+    require(request.user, Capability.EDIT_REGISTRY)
     household = selectors.access_household(actor=request.user, uid=uid)
     form = ResidentForm(request.POST or None, initial={"relation_to_head": "other" if household.residents.exists() else "head"})
     if request.method == "POST" and form.is_valid():
@@ -90,13 +93,14 @@ def resident_new(request, uid):
 
 
 def resident_edit(request, uid):
+    require(request.user, Capability.EDIT_REGISTRY)
     resident = selectors.access_resident(actor=request.user, uid=uid)
     initial = {f: getattr(resident, f) for f in ("name", "id_number", "phone", "relation_to_head", "residence_type", "sex", "birth_date", "notes")}
     initial["id_number"] = ""  # never pre-fill the full number into a page; empty = unchanged
     initial["phone"] = ""
     form = ResidentForm(request.POST or None, initial=initial)
-    form.fields["id_number"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(resident.id_number, "id")}
-    form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(resident.phone, "phone")}
+    _keep_hint(form, "id_number", resident.id_number)
+    _keep_hint(form, "phone", resident.phone)
     remove_form = RemoveForm()
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -126,10 +130,10 @@ def resident_remove(request, uid):
     return redirect("registry:household", uid=household_uid)
 
 
-def _mask(value, kind):
-    from lianfang.core.pii import mask_id_number, mask_phone
-
-    return (mask_id_number if kind == "id" else mask_phone)(value) or "—"
+def _keep_hint(form, field: str, value: str | None) -> None:
+    """Full identifiers are never put back into a page: an empty field keeps the stored one."""
+    if value:
+        form.fields[field].help_text = _("Leave empty to keep %(masked)s.") % {"masked": MASKERS[field](value)}
 
 
 def household_list(request):
@@ -156,14 +160,33 @@ def household_detail(request, uid):
     })
 
 
+@require_POST
+def household_remove(request, uid):
+    household = selectors.access_household(actor=request.user, uid=uid)
+    try:
+        services.household_remove(actor=request.user, household=household, via=Via.from_request(request))
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("registry:household", uid=uid)
+    messages.success(request, _("Household removed."))
+    return redirect(f"{reverse('registry:households')}?org={household.grid.code}")
+
+
 def _grids(actor) -> list[OrgUnit]:
     return list(scoped(OrgUnit.objects.filter(level=Level.GRID).select_related("parent"), actor).order_by("path"))
 
 
 def _places_under(actor, grid: OrgUnit | None) -> list[OrgUnit]:
+    """The grid's compounds, buildings and units, each labelled with its way down from the
+    grid ("幸福小区 › 3号楼 › 2单元"), so that two "3号楼" can be told apart."""
     if grid is None:
         return []
-    return list(scoped(OrgUnit.objects.filter(subtree_q("path", grid.path)).exclude(pk=grid.pk), actor).order_by("path"))
+    places = list(scoped(OrgUnit.objects.filter(subtree_q("path", grid.path)).exclude(pk=grid.pk), actor).order_by("path"))
+    labels: dict[int, str] = {}
+    for place in places:  # ordered by path: a parent comes before its children
+        parent_label = labels.get(place.parent_id)
+        labels[place.pk] = place.label = f"{parent_label} › {place.name}" if parent_label else place.name
+    return places
 
 
 def places(request):
@@ -194,6 +217,7 @@ def _household_form_page(request, *, form, household=None):
     return render(request, "registry/household_form.html", {
         "form": form, "household": household, "grids": _grids(request.user),
         "places": _places_under(request.user, grid), "place": form["place"].value(),
+        "ask_same_room": household is None and ("room" in form.errors or form["allow_same_room"].value()),
     })
 
 
@@ -207,6 +231,7 @@ def _initial_place(org: OrgUnit | None) -> dict:
 
 
 def household_new(request):
+    require(request.user, Capability.EDIT_REGISTRY)
     actor = request.user
     form = HouseholdForm(request.POST or None, initial=_initial_place(_org_filter(request)) if request.method == "GET" else None)
     if request.method == "POST" and form.is_valid():
@@ -222,13 +247,15 @@ def household_new(request):
 
 
 def household_edit(request, uid):
+    require(request.user, Capability.EDIT_REGISTRY)
     actor = request.user
     household = selectors.access_household(actor=actor, uid=uid)
     initial = {**_initial_place(household.org), "address": household.address, "room": household.room, "phone": "", "notes": household.notes}
     form = HouseholdForm(request.POST or None, initial=initial)
-    form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {"masked": _mask(household.phone, "phone")}
+    _keep_hint(form, "phone", household.phone)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        data.pop("allow_same_room")
         data["phone"] = data["phone"] or household.phone
         try:
             services.household_update(actor=actor, household=household, org=_resolve_place(actor, data), via=Via.from_request(request), **data)

@@ -131,3 +131,29 @@ def test_it_speaks_chinese_by_default(world, client_for, settings):
     settings.LANGUAGE_CODE = "zh-hans"
     body = client_for(world.grid_worker_a).get("/").content.decode()
     assert 'lang="zh-hans"' in body and "退出登录" in body and "Log out" not in body
+
+
+def test_not_found_is_a_page_with_the_menu(world, client_for, settings):
+    settings.DEBUG = False
+    response = client_for(world.street_officer_a).get(f"/registry/residents/{world.resident_b.uid}/")
+    body = response.content.decode()
+    assert response.status_code == 404 and "outside your jurisdiction" in body and 'id="nav"' in body
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(world, client_for, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = client_for(world.grid_worker_a)
+    assert "退出登录" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Log out" in client.get("/").content.decode()
+
+
+def test_the_username_field_is_not_capitalised_by_phones(client):
+    assert 'autocapitalize="none"' in client.get("/accounts/login/").content.decode()
+
+
+def test_the_audit_log_finds_users_by_username_and_reads_well(world, client_for):
+    client_for(world.street_officer_a).post(f"/registry/residents/{world.resident_a.uid}/reveal/id_number/")
+    page = client_for(world.district_office).get("/audit/", {"user": "street_a"})
+    assert page.context["page_obj"].paginator.count == 1
+    assert "field: ID number" in page.content.decode() and "Resident · 居民A" in page.content.decode()

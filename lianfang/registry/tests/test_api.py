@@ -119,3 +119,19 @@ def test_openapi_docs_are_served(client, world):
     assert "cdn." not in docs.content.decode() and "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()
     schema = client.get("/api/openapi.json").json()
     assert "/api/residents" in schema["paths"]
+
+
+def test_an_empty_household_can_be_deleted_through_the_api(world, token_client):
+    api = token_client(world.grid_worker_a)
+    assert api("delete", f"/api/households/{world.household_a.uid}").status_code == 400
+    created = api("post", "/api/households", {"org_code": world.grid1_a.code, "address": "错登地址"}).json()
+    assert api("delete", f"/api/households/{created['uid']}").status_code == 204
+    assert not Household.objects.filter(uid=created["uid"]).exists()
+
+
+def test_the_api_asks_before_a_second_household_in_the_same_room(world, token_client):
+    api = token_client(world.grid_worker_a)
+    payload = {"org_code": world.building_a.code, "address": "x", "room": "101"}
+    refused = api("post", "/api/households", payload)
+    assert refused.status_code == 400 and refused.json()["code"] == "same_room"
+    assert api("post", "/api/households", {**payload, "allow_same_room": True}).status_code == 201

@@ -42,3 +42,47 @@ def test_moving_a_household_moves_its_residents_in_scope(world, client_for):
 def test_household_page_lists_its_residents_masked(world, client_for):
     body = client_for(world.grid_worker_a).get(f"/registry/households/{world.household_a.uid}/").content.decode()
     assert "居民A" in body and world.resident_a.id_number not in body
+
+
+def test_a_second_household_at_the_same_room_needs_a_confirmation(world, client_for):
+    client = client_for(world.grid_worker_a)
+    data = {"grid": world.grid1_a.code, "place": world.building_a.code, "address": "另一个地址", "room": "101"}
+    response = client.post("/registry/households/new/", data)
+    assert response.status_code == 200 and response.context["ask_same_room"]
+    assert "already registered here" in response.content.decode() and Household.objects.count() == 2
+    response = client.post("/registry/households/new/", {**data, "allow_same_room": "on"})
+    assert response.status_code == 302 and Household.objects.count() == 3
+
+
+def test_only_an_empty_household_can_be_removed(world, client_for):
+    client = client_for(world.grid_worker_a)
+    client.post(f"/registry/households/{world.household_a.uid}/remove/")
+    assert Household.objects.filter(pk=world.household_a.pk).exists()
+    Resident.objects.filter(household=world.household_a).delete()
+    response = client.post(f"/registry/households/{world.household_a.uid}/remove/")
+    assert response.status_code == 302 and not Household.objects.filter(pk=world.household_a.pk).exists()
+    assert AuditEntry.objects.filter(action="delete", object_type="household").exists()
+
+
+def test_read_only_roles_cannot_open_the_edit_pages(world, client_for):
+    client = client_for(world.checkpoint_staff_a)
+    for url in ["/registry/households/new/", f"/registry/households/{world.household_a.uid}/edit/",
+                f"/registry/households/{world.household_a.uid}/residents/new/", f"/registry/residents/{world.resident_a.uid}/edit/"]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_the_household_list_names_the_head(world, client_for):
+    from lianfang.core.tests.factories import make_resident
+
+    make_resident(household=world.household_a, name="配偶甲", relation_to_head="spouse")
+    body = client_for(world.grid_worker_a).get("/registry/households/").content.decode()
+    assert "居民A" in body
+
+
+def test_places_are_labelled_with_their_compound(world, client_for):
+    from lianfang.core.tests.factories import make_org
+
+    compound = make_org(name="幸福小区", level="compound", parent=world.grid1_a)
+    make_org(name="3号楼", level="building", parent=compound)
+    body = client_for(world.grid_worker_a).get(f"/registry/places/?grid={world.grid1_a.code}").content.decode()
+    assert "幸福小区 › 3号楼" in body

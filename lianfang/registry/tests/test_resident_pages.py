@@ -144,3 +144,24 @@ def test_resident_list_query_count_does_not_grow_with_rows(world, client_for, dj
         client.get("/registry/residents/")
     with django_assert_max_num_queries(8):
         client.get("/registry/households/")
+
+
+@pytest.mark.parametrize("kind", ["phone_last4", "masked_id", "masked_phone"])
+def test_search_understands_partial_and_masked_values(world, client_for, kind):
+    r = world.resident_a
+    q = {"phone_last4": r.phone[-4:], "masked_id": f"{r.id_number[:6]}********{r.id_number[-4:]}",
+         "masked_phone": f"{r.phone[:3]}****{r.phone[-4:]}"}[kind]
+    body = client_for(world.street_officer_a).get("/registry/residents/", {"q": q}).content.decode()
+    assert "居民A" in body
+
+
+def test_the_birth_date_survives_an_edit_in_chinese(world, client_for, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    person = make_resident(household=world.household_a, name="无证人", id_number="", birth_date="2019-05-01")
+    body = client_for(world.grid_worker_a).get(f"/registry/residents/{person.uid}/edit/").content.decode()
+    assert 'value="2019-05-01"' in body
+
+
+def test_revealing_replaces_the_button_with_the_value(world, client_for):
+    body = client_for(world.street_officer_a).get(f"/registry/residents/{world.resident_a.uid}/").content.decode()
+    assert 'hx-target="closest dd"' in body and 'hx-swap="innerHTML"' in body

@@ -37,7 +37,9 @@ def server_commands(*, host: str, port: int, workers: int | None, threads: int, 
         "--host", host, "--port", str(port), "--workers", str(workers), "--no-ws",
         # Granian's default allows hundreds of threads per worker, and with persistent
         # connections (CONN_MAX_AGE) every thread keeps its own PostgreSQL connection.
-        "--blocking-threads", str(threads), "--backpressure", str(threads),
+        # No --backpressure of the same size: browsers' idle keep-alive connections would
+        # fill it and stall every other request.
+        "--blocking-threads", str(threads),
         "--static-path-route", "/" + settings.STATIC_URL.strip("/"), "--static-path-mount", str(settings.STATIC_ROOT),
     ]]
     if with_worker:
