@@ -54,7 +54,11 @@ class Command(BaseCommand):
         rows = [(u.username, str(Role(u.role).label), u.jurisdiction.name) for u in users]
         widths = [max(_width(row[i]) for row in rows + [("username", "role", "jurisdiction")]) for i in range(3)]
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Lianfang demo: http://{options['host']}:{options['port']}"))
+        url = f"http://{options['host']}:{options['port']}"
+        if no_serve:
+            self.stdout.write(self.style.SUCCESS(f"Lianfang demo is ready; `lianfang serve` serves it on {url}"))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Lianfang demo: {url}"))
         self.stdout.write(f"Every login below has the password: {DEMO_PASSWORD}")
         self.stdout.write("")
         for row in [("username", "role", "jurisdiction"), *rows]:
