@@ -46,6 +46,7 @@ class ImportJobOut(Schema):
 
 class ImportIssueOut(Schema):
     row: int
+    name: str  # the 姓名 of the row, to find it in the file
     column: str
     value: str  # ID numbers and phones masked
     reason: str

@@ -145,6 +145,8 @@ class ImportIssue(models.Model):
     # The row number Excel and WPS show at the left of the sheet (1-based).
     row = models.PositiveIntegerField(_("row"))
     column = models.CharField(_("column"), max_length=100, blank=True)
+    # The 姓名 of the row, so a worker finds the row in a ledger sorted differently.
+    name = models.CharField(_("name"), max_length=100, blank=True)
     # ID numbers and phones are stored masked: the issue list is shown and downloaded.
     value = models.CharField(_("value"), max_length=200, blank=True)
     reason = models.CharField(_("problem"), max_length=500)

@@ -80,6 +80,7 @@ def import_job_detail(request, uid):
 
 ISSUE_COLUMNS = [
     Column(gettext_lazy("Row"), lambda i: i.row, 8),
+    Column(gettext_lazy("Name"), lambda i: i.name, 12),
     Column(gettext_lazy("Column"), lambda i: i.column, 16),
     Column(gettext_lazy("Value"), lambda i: i.value, 24),
     Column(gettext_lazy("Problem"), lambda i: i.reason, 70),
@@ -88,10 +89,11 @@ ISSUE_COLUMNS = [
 
 
 def import_job_issues_xlsx(request, uid):
+    # A list of people (their names, ID numbers masked): an export of personal data.
     job = importing.access_import_job(actor=request.user, uid=uid)
     return export_list(actor=request.user, via=Via.from_request(request), object_type="import_issues",
                        queryset=importing.import_issue_list(job=job), columns=ISSUE_COLUMNS,
-                       name=_("import-problems"), personal=False, filters={"import": str(job.uid)})
+                       name=_("import-problems"), personal=True, filters={"import": str(job.uid)})
 
 
 @require_POST

@@ -15,6 +15,7 @@ transaction. Nothing reaches the register before pass 2, and pass 2 is all or no
 """
 
 import datetime as dt
+import functools
 import itertools
 import json
 import logging
@@ -40,6 +41,7 @@ from lianfang.core import phones
 from lianfang.core.audit import Via, audit_record
 from lianfang.core.bulk import PlainRows
 from lianfang.core.errors import DomainError
+from lianfang.core.idnumbers import check_digit
 from lianfang.core.models import AuditAction, Level, OrgUnit, child_path
 from lianfang.core.pii import mask_id_number, mask_phone
 from lianfang.core.roles import Capability, Role
@@ -47,8 +49,8 @@ from lianfang.core.scoping import access, scoped, subtree_q
 from lianfang.core.services import require
 
 from .import_models import ImportIssue, ImportJob
-from .models import Household, Resident
-from .validation import RELATION_WORDS, RESIDENCE_WORDS, check_resident
+from .models import Household, RelationToHead, Resident, ResidenceType, Sex
+from .validation import check_resident
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +111,33 @@ COLUMNS = (
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 SERIAL_HEADERS = ("序号", "编号", "序", "no", "no.", "#")  # serial-number columns: ignored silently
 PLACE_KEYS = ("compound", "building", "unit", "room", "address")
+
+# The template's example person, shown on its instructions sheet. Templates downloaded
+# before that had it as the first row of the ledger sheet: a row with this name and ID
+# number is recognised as the example and never imported.
+EXAMPLE = {
+    "grid": "第一网格", "compound": "幸福小区", "building": "3号楼", "unit": "2单元", "room": "301", "address": "",
+    "household_no": "", "head_name": "", "name": "张三", "id_number": "11010519800101001" + check_digit("11010519800101001"),
+    "sex": "男", "birth_date": "1980-01-01", "phone": "13812345678", "relation_to_head": "户主", "residence_type": "常住",
+    "notes": "",
+}
+EXAMPLE_NAME, EXAMPLE_ID = EXAMPLE["name"], EXAMPLE["id_number"]
+
+
+def _is_masked(text: str) -> bool:
+    """A * in an ID number or phone: masked as the register's exports mask them (core.pii),
+    e.g. 110105********1234 and 138****5678. No real number has one."""
+    return "*" in text or "＊" in text or "﹡" in text  # ASCII, full-width, small; faster than a regex
+
+
+@functools.cache
+def choice_labels() -> dict[str, dict[str, str]]:
+    """The Chinese words the forms, lists and exports show for each choice (the labels in
+    zh-hans), mapped to their values: what the template offers in its dropdowns, and what
+    the importer accepts whatever the uploader's language. Ledgers are kept in Chinese."""
+    with translation.override("zh-hans"):
+        return {key: {str(choice.label): choice.value for choice in choices}
+                for key, choices in (("sex", Sex), ("relation_to_head", RelationToHead), ("residence_type", ResidenceType))}
 
 # Stars mark required columns, brackets hold hints ("身份证号码（18位）"), and people align
 # headers with spaces and line breaks ("姓  名", "联系\n电话").
@@ -516,7 +545,7 @@ class _Validator:
         self.bad_rows: set[int] = set()
         self.data_rows = 0
         self.skipped = 0
-        self.first_row_of_id: dict[str, int] = {}
+        self.first_row_of_id: dict[str, tuple[int, str]] = {}  # ID number → (row, name) of its first row
         self.named_twice: set[int] = set()
         self.households: dict[tuple, int] = {}
         self.places: dict[tuple, tuple] = {}
@@ -525,20 +554,27 @@ class _Validator:
         self.previous_place: tuple | None = None
         self.previous_label = ""
         self.grids = _grids_by_name(job.org_path)
+        self.name_raw: object = ""  # the 姓名 cell of the row being checked
+        self.example_rows: list[int] = []
+        self.masked_rows: set[int] = set()
         for row, column, reason in layout.warnings:
             self._issue(row, column, "", reason, ImportIssue.Severity.WARNING)
 
     def header(self, key: str) -> str:
         return self.layout.headers.get(key) or COLUMN_BY_KEY[key].header
 
-    def _issue(self, row: int, column: str, value: str, reason: str, severity=ImportIssue.Severity.ERROR) -> None:
-        self.issues.append(ImportIssue(job=self.job, row=row, column=column[:100], value=value[:MAX_CELL_SHOWN],
-                                       reason=reason[:500], severity=severity))
+    def _issue(self, row: int, column: str, value: str, reason: str, severity=ImportIssue.Severity.ERROR, *,
+               name: str | None = None) -> None:
+        """An issue of `row`, named by `name`, by default the name of the row being checked."""
+        if name is None:
+            name = cell_text(self.name_raw) if self.name_raw != "" else ""
+        self.issues.append(ImportIssue(job=self.job, row=row, column=column[:100], name=name[:100],
+                                       value=value[:MAX_CELL_SHOWN], reason=reason[:500], severity=severity))
         if severity == ImportIssue.Severity.ERROR:
             self.bad_rows.add(row)
 
-    def error(self, row: int, key: str, raw: object, reason: str) -> None:
-        self._issue(row, self.header(key), _shown(key, raw) if raw not in (None, "") else "", reason)
+    def error(self, row: int, key: str, raw: object, reason: str, *, name: str | None = None) -> None:
+        self._issue(row, self.header(key), _shown(key, raw) if raw not in (None, "") else "", reason, name=name)
 
     def choice(self, key: str, raw: object) -> tuple[object, str | None]:
         """One field judged by check_resident, once per distinct value: ledgers repeat
@@ -546,8 +582,14 @@ class _Validator:
         memo = self.choices.get((key, raw))
         if memo is None:
             value = raw if isinstance(raw, dt.date) or raw is None else cell_text(raw)
+            labels = choice_labels().get(key)
+            if labels:
+                value = labels.get(value, value)  # the words of the forms and exports, in any UI language
             checked = check_resident(name="-", **{key: value})
-            memo = (checked.values[key], next((reason for f, reason in checked.errors if f == key), None))
+            reason = next((reason for f, reason in checked.errors if f == key), None)
+            if reason and key == "relation_to_head":
+                reason += "; " + _("use one of: %(words)s") % {"words": "、".join(labels)}
+            memo = (checked.values[key], reason)
             self.choices[(key, raw)] = memo
         return memo
 
@@ -602,9 +644,16 @@ class _Validator:
         if all(v == "" or isinstance(v, str) and v.isspace() for v in values):
             self.skipped += 1
             return None
-        self.data_rows += 1
         (grid_raw, compound_raw, building_raw, unit_raw, room_raw, address_raw, household_no, head_name, name_raw,
          id_raw, sex_raw, birth_raw, phone_raw, relation_raw, residence_raw, notes_raw) = values
+        self.name_raw = name_raw
+        if isinstance(id_raw, str) and EXAMPLE_ID in id_raw and id_raw.strip() == EXAMPLE_ID \
+                and cell_text(name_raw) == EXAMPLE_NAME:
+            self.example_rows.append(number)
+            self._issue(number, self.header("name"), "", _("the template's example row: it is never imported"),
+                        ImportIssue.Severity.WARNING)
+            return None
+        self.data_rows += 1
 
         grid, reason, compound, building, unit = self.place(grid_raw, compound_raw, building_raw, unit_raw)
         if reason:
@@ -620,7 +669,13 @@ class _Validator:
         elif len(address) > 200:
             self.error(number, "address", address, _("the address is longer than 200 characters"))
 
-        checked = check_resident(name=cell_text(name_raw), id_number=id_cell(id_raw),
+        id_value = id_cell(id_raw)
+        if isinstance(id_value, str) and _is_masked(id_value):
+            self.masked_rows.add(number)
+            self.error(number, "id_number", id_raw, _(
+                "the ID number is masked (hidden with *): it comes from a file exported from the register, and exports never contain full numbers. Enter the person's full ID number."))
+            id_value = ""
+        checked = check_resident(name=cell_text(name_raw), id_number=id_value,
                                  notes=cell_text(notes_raw) if notes_raw != "" else "")
         values = checked.values
         for key, reason in checked.errors:
@@ -640,7 +695,12 @@ class _Validator:
             if stated and stated != values["sex"]:
                 self._issue(number, self.header("sex"), sex_text,
                             _("does not match the ID number, which is used instead"), ImportIssue.Severity.WARNING)
-        phone, reason = self.phone(phone_raw) if phone_raw != "" else ("", None)
+        if isinstance(phone_raw, str) and _is_masked(phone_raw):
+            self.masked_rows.add(number)
+            phone, reason = "", _(
+                "the phone number is masked (hidden with *): it comes from a file exported from the register, and exports never contain full numbers. Enter the full phone number, or leave the cell empty.")
+        else:
+            phone, reason = self.phone(phone_raw) if phone_raw != "" else ("", None)
         if reason:
             self.error(number, "phone", phone_raw, reason)
         relation, reason = self.choice("relation_to_head", relation_raw)
@@ -651,12 +711,24 @@ class _Validator:
             self.error(number, "residence_type", residence_raw, reason)
 
         if id_number:
-            first = self.first_row_of_id.setdefault(id_number, number)
+            name = values["name"]
+            first, first_name = self.first_row_of_id.setdefault(id_number, (number, name))
             if first != number:
-                self.error(number, "id_number", id_number, _("the same ID number as row %(row)d") % {"row": first})
-                if first not in self.named_twice:
-                    self.named_twice.add(first)
-                    self.error(first, "id_number", id_number, _("the same ID number as row %(row)d") % {"row": number})
+                if name == first_name:
+                    # The same person twice (a family listed twice, a sheet pasted twice): the
+                    # first row stands for the person, the others are left out.
+                    self.error(number, "id_number", id_number, _(
+                        "repeats row %(row)d (the same ID number and name): only row %(row)d is imported") % {"row": first})
+                else:
+                    # Two people under one ID number: only the user can tell which is right.
+                    self.error(number, "id_number", id_number, _(
+                        "the same ID number as row %(row)d (%(name)s), under another name: correct the wrong one")
+                        % {"row": first, "name": first_name})
+                    if first not in self.named_twice:
+                        self.named_twice.add(first)
+                        self.error(first, "id_number", id_number, _(
+                            "the same ID number as row %(row)d (%(name)s), under another name: correct the wrong one")
+                            % {"row": number, "name": name}, name=first_name)
 
         if number in self.bad_rows:
             return None
@@ -693,7 +765,7 @@ class _Validator:
             if hit is None:
                 kept.append(r)
             else:
-                self.error(r[ROW], "id_number", r[ID_NUMBER], _registered_reason(self.job, hit))
+                self.error(r[ROW], "id_number", r[ID_NUMBER], _registered_reason(self.job, hit), name=r[NAME])
         return kept
 
 
@@ -782,12 +854,23 @@ def _validate(job: ImportJob) -> None:
                 time.perf_counter() - started, bad)
     counts = {"good_rows": good, "bad_rows": bad, "skipped_rows": validator.skipped, "processed_rows": total}
     if validator.data_rows == 0:
-        message = _("Sheet “%(sheet)s” has its header in row %(row)d but no rows of people below it.") % {
-            "sheet": layout.name, "row": layout.header_row}
+        if validator.example_rows:
+            message = _("The file has no rows of people: sheet “%(sheet)s” holds only the template's example (%(name)s, row %(row)d), which is never imported. Fill in one row per person below the header row and upload the file again.") % {
+                "sheet": layout.name, "name": EXAMPLE_NAME, "row": validator.example_rows[0]}
+        else:
+            message = _("The file has no rows of people: sheet “%(sheet)s” has its header in row %(row)d and nothing below it. Fill in one row per person below the header row and upload the file again.") % {
+                "sheet": layout.name, "row": layout.header_row}
         job.transition_to(ImportJob.Status.FAILED, message=message, **counts)
     elif bad:
-        message = _("%(bad)d of %(rows)d rows have problems, listed below; nothing was imported. Correct them in your file and upload it again, or import only the %(good)d good rows.") % {
-            "bad": bad, "rows": validator.data_rows, "good": good}
+        if good:
+            message = _("%(bad)d of %(rows)d rows have problems, listed below; nothing was imported. Correct them in your file and upload it again, or import only the %(good)d good rows.") % {
+                "bad": bad, "rows": validator.data_rows, "good": good}
+        else:
+            message = _("Every row (%(rows)d) has problems, listed below; nothing was imported. Correct them in your file and upload it again.") % {
+                "rows": validator.data_rows}
+        if validator.masked_rows:
+            message += " " + _("%(n)d rows have masked ID numbers or phones (hidden with *), as files exported from the register have them: exports never contain full numbers, so they cannot be imported back. Enter the full numbers.") % {
+                "n": len(validator.masked_rows)}
         job.transition_to(ImportJob.Status.INVALID, message=message, **counts)
     else:
         job.transition_to(ImportJob.Status.IMPORTING, **counts)
@@ -978,7 +1061,8 @@ def _commit(job: ImportJob) -> None:
                     hit = registered.get(r[ID_NUMBER]) if registered else None
                     if hit is not None:
                         conflicts.append(ImportIssue(
-                            job=job, row=r[ROW], column=COLUMN_BY_KEY["id_number"].header, value=mask_id_number(r[ID_NUMBER]),
+                            job=job, row=r[ROW], column=COLUMN_BY_KEY["id_number"].header, name=r[NAME][:100],
+                            value=mask_id_number(r[ID_NUMBER]),
                             reason=_("registered while the file waited: %(reason)s") % {"reason": _registered_reason(job, hit)}))
                         bad.add(r[ROW])
                 if conflicts and not good_only:
@@ -1176,58 +1260,58 @@ def import_issue_list(*, job: ImportJob, severity: str = "") -> QuerySet[ImportI
 
 
 def import_template_write(target, *, grid_name: str = "") -> None:
-    """The template: the headers, one example row, and a sheet explaining every column.
-    ID number and phone columns are formatted as Text, so Excel keeps every digit."""
+    """The template: a ledger sheet with the headers only (every row below them is imported,
+    so it holds no example), and an instructions sheet explaining every column with an
+    example. ID number and phone columns are formatted as Text, so Excel keeps every digit;
+    the choice columns offer the words the forms and exports show."""
     import xlsxwriter
-
-    from lianfang.core.idnumbers import check_digit
 
     book = xlsxwriter.Workbook(target, {"strings_to_numbers": False, "strings_to_formulas": False})
     head = book.add_format({"bold": True, "bg_color": "#EEF1F5", "border": 1, "text_wrap": True, "valign": "top"})
     text = book.add_format({"num_format": "@"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    wrap_text = book.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
+    bold = book.add_format({"bold": True})
+    example = dict(EXAMPLE, grid=grid_name or EXAMPLE["grid"])
+    labels = choice_labels()
+    allowed = {key: list(words) for key, words in labels.items()}
+    instructions = _("Instructions")[:31]
+
     sheet = book.add_worksheet("居民花名册")
-    first17 = "11010519800101001"
-    example = {
-        "grid": grid_name or "第一网格", "compound": "幸福小区", "building": "3号楼", "unit": "2单元", "room": "301",
-        "address": "", "household_no": "", "head_name": "", "name": "张三", "id_number": first17 + check_digit(first17),
-        "sex": "男", "birth_date": "1980-01-01", "phone": "13812345678", "relation_to_head": "户主",
-        "residence_type": "常住", "notes": "",
-    }
     template_columns = [c for c in COLUMNS if c.key != "head_name"]
     for j, column in enumerate(template_columns):
         is_text = column.key in ("id_number", "phone", "room", "household_no")
         sheet.set_column(j, j, 20 if column.key in ("id_number", "address") else 12, text if is_text else None)
         sheet.write_string(0, j, column.header, head)
-        sheet.write_string(1, j, example[column.key], text if is_text else None)
-    choices = {
-        "sex": ["男", "女"],
-        "relation_to_head": [words[0] for words in RELATION_WORDS.values()],
-        "residence_type": [words[0] for words in RESIDENCE_WORDS.values()],
-    }
-    for j, column in enumerate(template_columns):
-        if column.key in choices:
-            sheet.data_validation(1, j, 100000, j, {"validate": "list", "source": choices[column.key], "error_type": "warning"})
+        hint = str(column.help)
+        if example[column.key]:
+            hint += "\n" + _("Example: %(value)s") % {"value": example[column.key]}
+        sheet.write_comment(0, j, hint, {"x_scale": 2, "y_scale": 1.5})
+        if column.key in allowed:
+            sheet.data_validation(1, j, 100000, j, {"validate": "list", "source": allowed[column.key], "error_type": "warning"})
     sheet.freeze_panes(1, 0)
 
-    notes = book.add_worksheet(_("Instructions")[:31])
+    notes = book.add_worksheet(instructions)
     notes.set_column(0, 0, 14)
     notes.set_column(1, 1, 34)
     notes.set_column(2, 2, 60)
-    notes.set_column(3, 3, 40)
-    notes.write_row(0, 0, [_("Column"), _("Also accepted"), _("What to fill in"), _("Allowed values")], head)
-    allowed = {
-        "sex": "男, 女",
-        "relation_to_head": ", ".join(words[0] for words in RELATION_WORDS.values()),
-        "residence_type": ", ".join(words[0] for words in RESIDENCE_WORDS.values()),
-    }
-    for i, column in enumerate(COLUMNS, start=1):
-        notes.write_row(i, 0, [column.header, "、".join(column.synonyms), str(column.help), allowed.get(column.key, "")], wrap)
+    notes.set_column(3, 3, 30)
+    notes.set_column(4, 4, 22)
     general = [
+        _("Fill in sheet “%(sheet)s”: one row per person, from row 2. Every row of it is imported; this sheet is not.") % {
+            "sheet": "居民花名册"},
         _("One row is one person. People at the same place (grid, compound, building, unit, room) are one household."),
         _("The header row may have a title and blank rows above it; columns may be in any order; other columns are ignored."),
-        _("Every row is checked before anything is imported; bad rows are listed with their row number, column and reason."),
+        _("Every row is checked before anything is imported; bad rows are listed with their row number, the person's name, the column and the reason."),
+        _("Files exported from the register cannot be imported back: their ID numbers and phones are masked (110105********1234)."),
     ]
-    for k, line in enumerate(general, start=len(COLUMNS) + 2):
-        notes.write_string(k, 0, line)
+    for k, line in enumerate(general):
+        notes.write_string(k, 0, line, bold if k == 0 else None)
+    top = len(general) + 1
+    notes.write_row(top, 0, [_("Column"), _("Also accepted"), _("What to fill in"), _("Allowed values"),
+                             _("Example (not imported)")], head)
+    for i, column in enumerate(COLUMNS, start=top + 1):
+        notes.write_row(i, 0, [column.header, "、".join(column.synonyms), str(column.help),
+                               "、".join(allowed.get(column.key, ()))], wrap)
+        notes.write_string(i, 4, example[column.key], wrap_text)
     book.close()

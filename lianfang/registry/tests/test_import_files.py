@@ -9,12 +9,15 @@ from hypothesis import strategies as st
 
 from lianfang.core import idnumbers
 from lianfang.core.errors import DomainError
+from lianfang.core.pii import mask_id_number
 from lianfang.core.tests.factories import make_id_number
 from lianfang.registry import importing
 from lianfang.registry.import_models import ImportJob
 from lianfang.registry.models import Household, Resident
 
-from .test_import_helpers import HEADERS, import_settings, issues, person, upload, write_ledger  # noqa: F401
+from .test_import_helpers import (  # noqa: F401
+    HEADERS, choose_good_rows, import_settings, issues, person, upload, write_ledger,
+)
 
 Status = ImportJob.Status
 
@@ -170,7 +173,10 @@ def test_it_reports_a_bad_check_digit(world, upload, tmp_path, unchanged):
 
 
 def test_it_explains_an_id_number_stored_as_a_number(world, upload, tmp_path, unchanged):
-    row = person(world, 1)
+    number = make_id_number()
+    while not number[-1].isdigit():  # a number ending in X cannot be a number in Excel
+        number = make_id_number()
+    row = person(world, 1, id_number=number)
     row[7] = float(row[7])  # what Excel does to an 18-digit number typed into a General cell
     job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, row]))
     [(number, column, reason)] = issues(job)
@@ -178,13 +184,43 @@ def test_it_explains_an_id_number_stored_as_a_number(world, upload, tmp_path, un
     assert job.issues.get().value.endswith("E+17")
 
 
-def test_it_names_both_rows_of_a_duplicate_id_number(world, upload, tmp_path, unchanged):
+def test_it_names_both_rows_of_one_id_number_under_two_names(world, upload, tmp_path, unchanged):
     number = make_id_number()
     path = write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, id_number=number), person(world, 2),
                                                 person(world, 3, id_number=number)])
     job = upload(world.grid_worker_a, path)
     assert job.status == Status.INVALID and (job.good_rows, job.bad_rows) == (1, 2)
-    assert sorted(issues(job)) == [(2, "身份证号", "the same ID number as row 4"), (4, "身份证号", "the same ID number as row 2")]
+    assert sorted(issues(job)) == [
+        (2, "身份证号", "the same ID number as row 4 (居民3), under another name: correct the wrong one"),
+        (4, "身份证号", "the same ID number as row 2 (居民1), under another name: correct the wrong one")]
+    assert dict(job.issues.values_list("row", "name")) == {2: "居民1", 4: "居民3"}  # each row's own name
+
+
+def test_a_person_listed_twice_is_kept_from_the_first_row(world, upload, choose_good_rows, tmp_path):
+    number = make_id_number()
+    twice = person(world, 1, name="王芳", id_number=number)
+    path = write_ledger(tmp_path / "l.xlsx", [HEADERS, twice, person(world, 2, room="102"), list(twice), list(twice)])
+    job = upload(world.grid_worker_a, path)
+    assert job.status == Status.INVALID and (job.good_rows, job.bad_rows) == (2, 2)
+    assert issues(job) == [
+        (4, "身份证号", "repeats row 2 (the same ID number and name): only row 2 is imported"),
+        (5, "身份证号", "repeats row 2 (the same ID number and name): only row 2 is imported")]
+    job = choose_good_rows(world.grid_worker_a, job)
+    assert job.status == Status.DONE and job.residents_created == 2, job.message
+    assert Resident.objects.get(id_number=number).name == "王芳"
+
+
+def test_a_repeated_person_and_a_third_name_make_the_first_row_bad_too(world, upload, tmp_path, unchanged):
+    number = make_id_number()
+    path = write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, name="王芳", id_number=number),
+                                                person(world, 2, name="王芳", id_number=number),
+                                                person(world, 3, name="王方", id_number=number)])
+    job = upload(world.grid_worker_a, path)
+    assert (job.good_rows, job.bad_rows) == (0, 3)
+    assert sorted(issues(job)) == [
+        (2, "身份证号", "the same ID number as row 4 (王方), under another name: correct the wrong one"),
+        (3, "身份证号", "repeats row 2 (the same ID number and name): only row 2 is imported"),
+        (4, "身份证号", "the same ID number as row 2 (王芳), under another name: correct the wrong one")]
 
 
 def test_it_names_who_already_has_the_id_number(world, upload, tmp_path, unchanged):
@@ -192,6 +228,43 @@ def test_it_names_who_already_has_the_id_number(world, upload, tmp_path, unchang
     job = upload(world.grid_worker_a, path)
     [(row, _column, reason)] = issues(job)
     assert row == 2 and reason == f"already registered: 居民A in {world.grid1_a.name}"
+    assert job.issues.get().name == "居民1"  # the row's name, found in the district check
+
+
+# --- masked numbers ------------------------------------------------------------------------
+
+
+def test_it_says_a_masked_id_number_comes_from_an_export(world, upload, choose_good_rows, tmp_path):
+    masked = mask_id_number(world.resident_a.id_number)  # 110105********1234, as the register exports it
+    path = write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, name="居民A", id_number=masked),
+                                                person(world, 2, room="102")])
+    before = Resident.objects.count()
+    job = upload(world.grid_worker_a, path)
+    assert job.status == Status.INVALID and (job.good_rows, job.bad_rows) == (1, 1)
+    [issue] = job.issues.all()
+    assert (issue.row, issue.name, issue.column, issue.value) == (2, "居民A", "身份证号", masked)
+    assert issue.reason.startswith("the ID number is masked (hidden with *): it comes from a file exported from the register")
+    assert "Enter the person's full ID number" in issue.reason
+    assert "masked ID numbers or phones" in job.message
+    # The masked row is never a good row: the good rows are the other one only.
+    job = choose_good_rows(world.grid_worker_a, job)
+    assert job.status == Status.DONE and job.residents_created == 1
+    assert Resident.objects.count() == before + 1 and Resident.objects.filter(name="居民A").count() == 1
+
+
+@pytest.mark.parametrize("masked", ["138****5678", "138＊＊＊＊5678", "***45"])
+def test_it_says_a_masked_phone_comes_from_an_export(world, upload, tmp_path, unchanged, masked):
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, phone=masked)]))
+    [(row, column, reason)] = issues(job)
+    assert (row, column) == (2, "联系电话")
+    assert reason.startswith("the phone number is masked (hidden with *)") and "Enter the full phone number" in reason
+    assert "only digits" not in reason
+
+
+def test_a_masked_old_id_number_is_masked_too(world, upload, tmp_path, unchanged):
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, id_number="110105*****0012")]))
+    [(_row, _column, reason)] = issues(job)
+    assert reason.startswith("the ID number is masked") and "18 characters" not in reason
 
 
 def test_it_does_not_say_who_has_the_id_number_in_another_street(world, upload, tmp_path, unchanged):
@@ -261,6 +334,29 @@ def test_it_reports_every_bad_cell_of_a_row(world, upload, tmp_path, unchanged):
     job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, row]))
     assert {column for _row, column, _reason in issues(job)} == {"姓名", "联系电话", "与户主关系", "人员类型"}
     assert job.bad_rows == 1
+
+
+def test_it_accepts_the_words_of_the_forms_and_exports_in_any_language(world, upload, tmp_path):
+    # The job runs in English (the uploader's language): the Chinese labels are still the words.
+    rows = [HEADERS]
+    labels = importing.choice_labels()
+    for n, (label, value) in enumerate(labels["relation_to_head"].items(), start=1):
+        row = person(world, n, room=f"{n}01", relation=label)
+        row[11] = list(labels["residence_type"])[n % 3]
+        rows.append(row)
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", rows))
+    assert job.status == Status.DONE, (job.message, issues(job))
+    imported = dict(Resident.objects.filter(name__startswith="居民").exclude(name__in=["居民A", "居民B"])
+                    .values_list("name", "relation_to_head"))
+    assert imported == {f"居民{n}": value for n, value in enumerate(labels["relation_to_head"].values(), start=1)}
+    assert set(labels["relation_to_head"]) >= {"子女", "父母", "孙子女", "儿媳/女婿"}
+    assert list(labels["residence_type"]) == ["常住", "暂住", "流动"]
+
+
+def test_an_unknown_relation_lists_the_words_to_use(world, upload, tmp_path, unchanged):
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", [HEADERS, person(world, 1, relation="邻居")]))
+    [(_row, column, reason)] = issues(job)
+    assert column == "与户主关系" and reason.startswith("unknown relation to the head: 邻居; use one of: 户主、配偶、子女、")
 
 
 def test_it_warns_when_the_sex_contradicts_the_id_number(world, upload, tmp_path):

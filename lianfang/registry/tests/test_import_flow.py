@@ -5,8 +5,10 @@ import io
 
 import openpyxl
 import pytest
+from openpyxl.utils import column_index_from_string
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from lianfang.core.audit import COMMAND
 from lianfang.core.errors import DomainError
 from lianfang.core.models import AuditEntry, Level, OrgUnit
 from lianfang.core.tests.factories import make_id_number
@@ -142,13 +144,15 @@ def test_the_page_flow_from_upload_to_good_rows(world, client_for, tmp_path, dja
     assert page.status_code == 200 and page.context["job"].status == Status.INVALID
     assert "hx-trigger" not in page.content.decode()  # finished checking: no polling
     [issue] = page.context["page_obj"]
-    assert (issue.row, issue.column, issue.value) == (3, "联系电话", "***45")  # phones are shown masked
+    assert (issue.row, issue.name, issue.column, issue.value) == (3, "居民2", "联系电话", "***45")  # phones are shown masked
     assert f'action="/registry/import/{job.uid}/good-rows/"' in page.content.decode()
+    assert '<td data-label="Name">居民2</td>' in page.content.decode()  # the person, to find the row
 
     download = client.get(f"/registry/import/{job.uid}/problems.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert cells[1][:2] == [3, "联系电话"] and len(cells) == 2
+    assert cells[0][:4] == ["Row", "Name", "Column", "Value"]
+    assert cells[1][:4] == [3, "居民2", "联系电话", "***45"] and len(cells) == 2
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/registry/import/{job.uid}/good-rows/")
@@ -172,16 +176,110 @@ def test_the_upload_page_shows_what_a_file_really_is(world, client_for):
     assert "CSV" in response.content.decode()
 
 
-def test_the_template_imports_as_it_is(world, client_for, upload, tmp_path):
-    response = client_for(world.grid_worker_a).get("/registry/import/template.xlsx")
-    content = b"".join(response.streaming_content)
+def _template(client) -> bytes:
+    response = client.get("/registry/import/template.xlsx")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_an_unchanged_template_imports_nothing_and_says_it_has_no_rows(world, client_for, upload):
+    content = _template(client_for(world.grid_worker_a))
     book = openpyxl.load_workbook(io.BytesIO(content))
     ledger, instructions = book.worksheets
-    assert ledger["A1"].value == "网格" and ledger["I2"].number_format == "@"  # 身份证号 as Text
-    assert instructions.max_row > 10
+    assert ledger["A1"].value == "网格" and ledger.column_dimensions["I"].number_format == "@"  # 身份证号 as Text
+    assert ledger.max_row == 1  # the headers only: every row below them is imported
+    # The example lives on the instructions sheet, which is never read.
+    example = {row[0]: row[4] for row in instructions.iter_rows(values_only=True) if row[0] in ("姓名", "身份证号", "小区")}
+    assert example == {"姓名": "张三", "身份证号": importing.EXAMPLE_ID, "小区": "幸福小区"}
+
+    households, places = Household.objects.count(), OrgUnit.objects.count()
     job = upload(world.grid_worker_a, content)
+    assert job.status == Status.FAILED and job.residents_created == 0
+    assert job.message.startswith("The file has no rows of people: sheet “居民花名册” has its header in row 1 and nothing below it.")
+    assert "Fill in one row per person" in job.message
+    assert not Resident.objects.filter(name="张三").exists() and not Resident.objects.filter(id_number=importing.EXAMPLE_ID).exists()
+    assert (Household.objects.count(), OrgUnit.objects.count()) == (households, places)
+    assert not OrgUnit.objects.filter(name="幸福小区").exists()
+
+
+def test_the_template_offers_the_words_users_see_elsewhere(world, client_for, upload, tmp_path):
+    from django.utils import translation
+
+    from lianfang.registry.models import RelationToHead, ResidenceType
+
+    book = openpyxl.load_workbook(io.BytesIO(_template(client_for(world.grid_worker_a))))
+    ledger = book.worksheets[0]
+    headers = [c.value for c in ledger[1]]
+    dropdowns = {headers[column_index_from_string(str(dv.sqref).split(":")[0].rstrip("0123456789")) - 1]:
+                 dv.formula1.strip('"').split(",") for dv in ledger.data_validations.dataValidation}
+    with translation.override("zh-hans"):
+        shown = {"与户主关系": [str(c.label) for c in RelationToHead], "人员类型": [str(c.label) for c in ResidenceType]}
+    assert dropdowns["与户主关系"] == shown["与户主关系"]
+    assert dropdowns["人员类型"] == shown["人员类型"] == ["常住", "暂住", "流动"]
+    assert "子女" in dropdowns["与户主关系"] and "子" not in dropdowns["与户主关系"]
+
+    # Filled in with every word of the dropdowns, the template imports (in English here).
+    column = {header: j + 1 for j, header in enumerate(headers)}
+    for n, relation in enumerate(dropdowns["与户主关系"], start=2):
+        values = {"网格": world.grid1_a.name, "楼栋": "7", "房号": "701", "姓名": f"家人{n}", "身份证号": make_id_number(),
+                  "与户主关系": relation, "人员类型": dropdowns["人员类型"][n % 3]}
+        for header, value in values.items():
+            ledger.cell(row=n, column=column[header], value=value)
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    job = upload(world.grid_worker_a, path)
     assert job.status == Status.DONE, (job.message, issues(job))
-    assert job.residents_created == 1
+    family = Resident.objects.filter(name__startswith="家人").order_by("name")
+    assert job.residents_created == len(RelationToHead) and family[0].household.address == "7号楼701室"
+    assert set(family.values_list("relation_to_head", flat=True)) == set(RelationToHead.values)
+    assert set(family.values_list("residence_type", flat=True)) == set(ResidenceType.values)
+
+
+def test_an_old_template_s_example_row_is_never_imported(world, upload, tmp_path):
+    # Templates downloaded before the example moved to the instructions sheet had it as row 2.
+    example = [1, world.grid1_a.name, "幸福小区", "3号楼", "2单元", "301", "张三", importing.EXAMPLE_ID, "男", "13812345678", "户主", "常住"]
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "old.xlsx", [HEADERS, example, person(world, 2, room="102")]))
+    assert job.status == Status.DONE, (job.message, issues(job))
+    assert job.residents_created == 1 and not Resident.objects.filter(id_number=importing.EXAMPLE_ID).exists()
+    [warning] = job.issues.filter(severity="warning")
+    assert (warning.row, warning.name, warning.reason) == (2, "张三", "the template's example row: it is never imported")
+
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "only.xlsx", [HEADERS, example]))
+    assert job.status == Status.FAILED and job.residents_created == 0
+    assert "The file has no rows of people" in job.message and "only the template's example (张三, row 2)" in job.message
+    assert not Resident.objects.filter(name="张三").exists()
+
+
+def test_a_file_exported_from_the_register_is_refused_with_the_reason(world, client_for, upload):
+    """The register's own export, as a Chinese-speaking user downloads it, uploaded back."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from lianfang.core.tests.factories import make_resident
+
+    make_resident(household=world.household_a, name="居民A之子", relation_to_head="child", phone="13912345679")
+    client = client_for(world.grid_worker_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.get("/registry/residents/?format=xlsx")
+    assert response.status_code == 200
+    exported = b"".join(response.streaming_content)
+    rows = list(openpyxl.load_workbook(io.BytesIO(exported)).active.iter_rows(values_only=True))
+    assert "子女" in rows[2] or "子女" in rows[1]  # the form's word, as the export writes it
+    assert all("*" in row[3] and "*" in row[6] for row in rows[1:])  # ID numbers and phones masked
+
+    before = Resident.objects.count()
+    with translation.override("en"):  # the request left Chinese active; the uploader here reads English
+        job = upload(world.grid_worker_a, exported)
+        assert job.status == Status.INVALID and (job.good_rows, job.bad_rows) == (0, 2)
+        assert job.message.startswith("Every row (2) has problems") and "masked ID numbers or phones" in job.message
+        assert "good rows" not in job.message  # there is none to import
+        found = sorted(job.issues.filter(severity="error").values_list("row", "name", "column"))
+        assert found == [(2, "居民A", "电话"), (2, "居民A", "身份证号"), (3, "居民A之子", "电话"), (3, "居民A之子", "身份证号")]
+        for issue in job.issues.filter(severity="error"):
+            assert "masked (hidden with *)" in issue.reason and "*" in issue.value
+        assert Resident.objects.count() == before
+        with pytest.raises(DomainError, match="No row of this file is good"):
+            importing.import_job_commit_good_rows(actor=world.grid_worker_a, job=job, via=COMMAND)
 
 
 def test_checkpoint_staff_may_not_import(world, client_for):
@@ -204,6 +302,7 @@ def test_the_api_flow(world, client_for, tmp_path, django_capture_on_commit_call
     assert (job["status"], job["good_rows"], job["bad_rows"], job["total_rows"]) == ("invalid", 1, 1, 2)
     page = client.get(f"/api/registry/imports/{uid}/issues").json()
     assert page["count"] == 1 and page["items"][0]["row"] == 3 and page["items"][0]["column"] == "网格"
+    assert page["items"][0]["name"] == "居民2"
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/api/registry/imports/{uid}/commit-good-rows")
