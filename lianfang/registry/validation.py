@@ -14,12 +14,12 @@ from .models import RelationToHead, ResidenceType, Sex
 RELATION_WORDS = {
     RelationToHead.HEAD: ["户主", "本人", "head", "戶主"],
     RelationToHead.SPOUSE: ["配偶", "妻", "妻子", "夫", "丈夫", "爱人", "老伴", "spouse"],
-    RelationToHead.CHILD: ["子", "女", "儿子", "女儿", "长子", "次子", "长女", "次女", "三子", "三女", "独生子", "独生女", "child", "养子", "养女"],
+    RelationToHead.CHILD: ["子女", "子", "女", "儿子", "女儿", "长子", "次子", "长女", "次女", "三子", "三女", "独生子", "独生女", "child", "养子", "养女"],
     RelationToHead.PARENT: ["父亲", "母亲", "父", "母", "父母", "parent", "公公", "婆婆", "岳父", "岳母"],
-    RelationToHead.GRANDCHILD: ["孙子", "孙女", "外孙", "外孙女", "孙", "grandchild"],
-    RelationToHead.GRANDPARENT: ["祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "grandparent"],
-    RelationToHead.SIBLING: ["兄", "弟", "姐", "妹", "兄弟", "姐妹", "哥哥", "弟弟", "姐姐", "妹妹", "sibling"],
-    RelationToHead.CHILD_IN_LAW: ["儿媳", "女婿", "媳妇", "child_in_law"],
+    RelationToHead.GRANDCHILD: ["孙子女", "孙子", "孙女", "外孙", "外孙女", "孙", "grandchild"],
+    RelationToHead.GRANDPARENT: ["祖父母", "祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "grandparent"],
+    RelationToHead.SIBLING: ["兄弟姐妹", "兄", "弟", "姐", "妹", "兄弟", "姐妹", "哥哥", "弟弟", "姐姐", "妹妹", "sibling"],
+    RelationToHead.CHILD_IN_LAW: ["儿媳/女婿", "儿媳", "女婿", "媳妇", "child_in_law"],
     RelationToHead.TENANT: ["租户", "租客", "承租人", "tenant"],
     RelationToHead.OTHER: ["其他", "other", "亲属", "保姆"],
 }

@@ -135,3 +135,12 @@ def test_the_api_asks_before_a_second_household_in_the_same_room(world, token_cl
     refused = api("post", "/api/households", payload)
     assert refused.status_code == 400 and refused.json()["code"] == "same_room"
     assert api("post", "/api/households", {**payload, "allow_same_room": True}).status_code == 201
+
+
+@pytest.mark.parametrize("word, value", [("子女", "child"), ("孙子女", "grandchild"), ("祖父母", "grandparent"),
+                                         ("兄弟姐妹", "sibling"), ("儿媳/女婿", "child_in_law"), ("流动", "floating")])
+def test_the_chinese_labels_are_accepted_in_any_language(world, token_client, word, value):
+    api = token_client(world.grid_worker_a)
+    field = "residence_type" if value == "floating" else "relation_to_head"
+    response = api("post", "/api/residents", {"household_uid": str(world.household_a.uid), "name": "某", field: word})
+    assert response.status_code == 201 and response.json()[field] == value
