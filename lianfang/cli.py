@@ -5,6 +5,8 @@ import sys
 
 
 def main() -> None:
+    # The database, uploads and staged import rows hold personal data: no access for others.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianfang.settings")
     from django.core.management import execute_from_command_line
 

@@ -17,4 +17,5 @@ class TokenAuth(HttpBearer):
 
 
 def SessionOrToken():
-    return [SessionAuth(csrf=True), TokenAuth()]
+    # The token first: session auth's CSRF check fails the request before a token is tried.
+    return [TokenAuth(), SessionAuth(csrf=True)]

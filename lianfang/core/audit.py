@@ -16,7 +16,8 @@ class Via:
     @classmethod
     def from_request(cls, request) -> "Via":
         channel = Channel.API if request.path.startswith("/api/") else Channel.PAGE
-        return cls(channel=channel, path=request.get_full_path()[:300], ip=request.META.get("REMOTE_ADDR") or None)
+        # The path only: a query string can hold a full ID number typed into a search.
+        return cls(channel=channel, path=request.path[:300], ip=request.META.get("REMOTE_ADDR") or None)
 
 
 COMMAND = Via(channel=Channel.COMMAND)

@@ -8,6 +8,7 @@ from typing import Any
 
 import xlsxwriter
 from django.http import FileResponse
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def write_xlsx(*, target, sheet_name: str, columns: list[Column], rows: Iterable
             if value is None or value == "":
                 continue
             if isinstance(value, dt.datetime):
-                sheet.write_datetime(r, c, value.replace(tzinfo=None), stamp)
+                sheet.write_datetime(r, c, timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value, stamp)
             elif isinstance(value, dt.date):
                 sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date)
             elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -7,6 +7,7 @@ from .audit import Via, audit_record
 from .errors import PermissionDenied
 from .excel import Column, xlsx_response
 from .models import AuditAction
+from .pii import mask_search_term
 from .roles import Capability, has_capability
 
 
@@ -21,5 +22,5 @@ def export_list(*, actor, via: Via, object_type: str, queryset, columns: list[Co
                                     rows=queryset.iterator(chunk_size=2000) if hasattr(queryset, "iterator") else queryset)
     audit_record(actor=actor, action=AuditAction.EXPORT, via=via, object_type=object_type,
                  object_label=name, org_path=actor.jurisdiction.path if actor.jurisdiction else "",
-                 detail={"rows": count, "filters": {k: v for k, v in (filters or {}).items() if v}})
+                 detail={"rows": count, "filters": {k: mask_search_term(str(v)) for k, v in (filters or {}).items() if v}})
     return response

@@ -38,7 +38,7 @@ def parse(raw: object) -> str:
     except phonenumbers.NumberParseException:
         raise PhoneError(_("this is not a phone number"))
     if not phonenumbers.is_valid_number(parsed):
-        raise PhoneError(_("%(number)s is not a valid mainland phone number") % {"number": text})
+        raise PhoneError(_("this is not a valid mainland phone number"))
     return text
 
 

@@ -17,4 +17,21 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
+def mask_birth_date(value) -> str:
+    """The year only: the month and day are the digits an ID number's mask hides."""
+    return f"{value.year}-**-**" if value else ""
+
+
+def mask_search_term(value: str) -> str:
+    """A search typed into a list may be a full ID number or phone; logs keep it masked."""
+    from . import idnumbers, phones
+
+    text = (value or "").strip()
+    if idnumbers.is_valid(text):
+        return mask_id_number(idnumbers.parse(text).number)
+    if phones.is_valid(text):
+        return mask_phone(phones.parse(text))
+    return text
+
+
+MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "birth_date": mask_birth_date}

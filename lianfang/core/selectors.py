@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import AuditEntry, OrgUnit, ResponsiblePerson
 from .roles import Capability, has_capability
@@ -51,6 +52,10 @@ def access_responsible_person(*, actor, uid) -> ResponsiblePerson:
     return access(ResponsiblePerson.objects.select_related("org_unit"), actor, uid=uid)
 
 
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
 def audit_list(
     *, actor, action: str = "", user: str = "", object_ref: str = "", q: str = "",
     since: dt.date | None = None, until: dt.date | None = None,
@@ -66,8 +71,9 @@ def audit_list(
         qs = qs.filter(object_ref=object_ref)
     if q:
         qs = qs.filter(Q(object_label__icontains=q) | Q(request_path__icontains=q))
+    # Ranges of local midnights, so the index on `at` serves them.
     if since:
-        qs = qs.filter(at__date__gte=since)
+        qs = qs.filter(at__gte=_local_midnight(since))
     if until:
-        qs = qs.filter(at__date__lte=until)
+        qs = qs.filter(at__lt=_local_midnight(until + dt.timedelta(days=1)))
     return qs

@@ -7,6 +7,7 @@ from . import phones
 from .audit import Via, audit_record, changed_fields
 from .errors import DomainError, PermissionDenied
 from .models import LEVEL_ORDER, AuditAction, Duty, OrgUnit, ResponsiblePerson
+from .pii import MASKERS
 from .roles import Capability, has_capability
 from .scoping import in_jurisdiction
 
@@ -20,8 +21,8 @@ def pii_reveal(*, actor, record, field: str, object_type: str, via: Via) -> str:
     """The full value of one personal identifier, for a role allowed to see it; audited.
     The caller has already fetched `record` through `access`, so it is in scope."""
     require(actor, Capability.REVEAL_PII)
-    if field not in ("id_number", "phone"):
-        raise DomainError(_("Only ID numbers and phones are masked."), field="field")
+    if field not in MASKERS:
+        raise DomainError(_("Only ID numbers, phones and birth dates are masked."), field="field")
     audit_record(
         actor=actor,
         action=AuditAction.REVEAL,
@@ -32,7 +33,8 @@ def pii_reveal(*, actor, record, field: str, object_type: str, via: Via) -> str:
         org_path=record.org_path,
         detail={"field": field},
     )
-    return getattr(record, field) or ""
+    value = getattr(record, field)
+    return str(value) if value else ""
 
 
 def _clean_phone(raw: str) -> str:

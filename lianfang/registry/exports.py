@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from lianfang.core.excel import Column
-from lianfang.core.pii import mask_id_number, mask_phone
+from lianfang.core.pii import mask_birth_date, mask_id_number, mask_phone
 
 RESIDENT_COLUMNS = [
     Column(_("Grid"), lambda r: r.household.grid.name, 14),
@@ -11,7 +11,7 @@ RESIDENT_COLUMNS = [
     Column(_("Name"), lambda r: r.name, 10),
     Column(_("ID number"), lambda r: mask_id_number(r.id_number), 20),
     Column(_("Sex"), lambda r: r.get_sex_display(), 6),
-    Column(_("Birth date"), lambda r: r.birth_date, 12),
+    Column(_("Birth date"), lambda r: mask_birth_date(r.birth_date), 12),
     Column(_("Phone"), lambda r: mask_phone(r.phone), 14),
     Column(_("Relation to head"), lambda r: r.get_relation_to_head_display(), 12),
     Column(_("Residence type"), lambda r: r.get_residence_type_display(), 12),

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from ninja import Schema
 
-from lianfang.core.pii import mask_id_number, mask_phone
+from lianfang.core.pii import mask_birth_date, mask_id_number, mask_phone
 
 
 class HouseholdOut(Schema):
@@ -52,7 +52,7 @@ class ResidentOut(Schema):
     name: str
     id_number: str
     sex: str
-    birth_date: dt.date | None
+    birth_date: str
     phone: str
     relation_to_head: str
     residence_type: str
@@ -69,6 +69,10 @@ class ResidentOut(Schema):
     @staticmethod
     def resolve_phone(obj) -> str:
         return mask_phone(obj.phone)
+
+    @staticmethod
+    def resolve_birth_date(obj) -> str:
+        return mask_birth_date(obj.birth_date)
 
 
 class ResidentIn(Schema):

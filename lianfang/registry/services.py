@@ -176,7 +176,11 @@ def resident_update(
         before["household"] = str(resident.household)
         values["household"] = str(household)
         resident.household, resident.org_path, resident.district = household, household.org_path, household.district
-    resident.save()
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:  # the same number saved a moment ago for someone else
+        raise DomainError(_("Another resident already has this ID number."), field="id_number", code="duplicate")
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="resident", object_ref=resident.uid,
                  object_label=resident.name, org_path=resident.org_path, detail=changed_fields(before, values))
     return resident

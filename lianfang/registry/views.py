@@ -226,7 +226,7 @@ def _initial_place(org: OrgUnit | None) -> dict:
         return {}
     if org.level == Level.GRID:
         return {"grid": org.code}
-    grid = OrgUnit.objects.get(pk=org.ancestor_ids[LEVEL_ORDER.index(Level.GRID)])
+    _district, grid = services.household_place(org)
     return {"grid": grid.code, "place": org.code}
 
 

@@ -1,11 +1,12 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from lianfang.core.pii import mask_id_number, mask_phone
+from lianfang.core.pii import mask_birth_date, mask_id_number, mask_phone
 
 register = template.Library()
 register.filter("mask_id", mask_id_number)
 register.filter("mask_phone", mask_phone)
+register.filter("mask_birth_date", mask_birth_date)
 
 
 # Audit detail keys, as people call them.

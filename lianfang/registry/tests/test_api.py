@@ -41,7 +41,8 @@ def test_it_registers_a_household_and_a_resident(world, token_client):
                                               "phone": "13512345678", "relation_to_head": "户主", "residence_type": "暂住"})
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["created"] is True and body["sex"] == "M" and body["birth_date"] == "2001-09-10"
+    assert body["created"] is True and body["sex"] == "M" and body["birth_date"] == "2001-**-**"
+    assert str(Resident.objects.get(uid=body["uid"]).birth_date) == "2001-09-10"
     assert body["relation_to_head"] == "head" and body["residence_type"] == "temporary"
     # A retried submission finds the same person.
     again = api("post", "/api/residents", {"household_uid": household_uid, "name": "赵六", "id_number": number})
@@ -144,3 +145,21 @@ def test_the_chinese_labels_are_accepted_in_any_language(world, token_client, wo
     field = "residence_type" if value == "floating" else "relation_to_head"
     response = api("post", "/api/residents", {"household_uid": str(world.household_a.uid), "name": "某", field: word})
     assert response.status_code == 201 and response.json()[field] == value
+
+
+def test_a_token_writes_even_where_csrf_is_enforced(world):
+    from django.test import Client
+
+    _token, key = ApiToken.issue(user=world.grid_worker_a, name="phone app")
+    client = Client(enforce_csrf_checks=True)
+    response = client.patch(f"/api/residents/{world.resident_a.uid}", data='{"notes": "x"}', content_type="application/json",
+                            HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+
+
+def test_birth_dates_are_masked_because_they_are_the_hidden_digits(world, token_client):
+    world.resident_a.birth_date = "1980-01-01"
+    world.resident_a.save()
+    api = token_client(world.street_officer_a)
+    assert api("get", f"/api/residents/{world.resident_a.uid}").json()["birth_date"] == "1980-**-**"
+    assert api("post", f"/api/residents/{world.resident_a.uid}/reveal/birth_date").json()["value"] == "1980-01-01"

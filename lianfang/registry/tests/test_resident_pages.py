@@ -165,3 +165,11 @@ def test_the_birth_date_survives_an_edit_in_chinese(world, client_for, settings)
 def test_revealing_replaces_the_button_with_the_value(world, client_for):
     body = client_for(world.street_officer_a).get(f"/registry/residents/{world.resident_a.uid}/").content.decode()
     assert 'hx-target="closest dd"' in body and 'hx-swap="innerHTML"' in body
+
+
+def test_searching_a_full_id_number_leaves_it_out_of_the_audit_log(world, client_for):
+    client_for(world.street_officer_a).get("/registry/residents/", {"q": world.resident_a.id_number, "format": "xlsx"})
+    entry = AuditEntry.objects.get(action="export")
+    number = world.resident_a.id_number
+    assert number not in entry.request_path and number not in str(entry.detail)
+    assert entry.detail["filters"]["q"] == number[:6] + "********" + number[-4:]
