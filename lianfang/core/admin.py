@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, OrgUnit, ResponsiblePerson, User
 from .roles import Role
+from .scoping import scoped
 
 
 class DistrictOfficeSite(admin.AdminSite):
@@ -32,6 +33,11 @@ class DistrictOfficeAdmin(admin.ModelAdmin):
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission
 
+    def get_queryset(self, request):
+        # A district office configures its own district, not the others on a shared database.
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else scoped(queryset, request.user)
+
 
 @admin.register(OrgUnit, site=site)
 class OrgUnitAdmin(DistrictOfficeAdmin):
@@ -48,6 +54,16 @@ class OrgUnitAdmin(DistrictOfficeAdmin):
 
 @admin.register(User, site=site)
 class LianfangUserAdmin(DistrictOfficeAdmin, UserAdmin):
+    def get_queryset(self, request):
+        queryset = UserAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(jurisdiction__in=scoped(OrgUnit.objects.all(), request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Nobody makes themselves (or anyone) a superuser from a district office account.
+        return () if request.user.is_superuser else ("is_superuser", "last_login", "date_joined")
+
     list_display = ("username", "display_name", "role", "jurisdiction", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name")

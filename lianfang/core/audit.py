@@ -55,6 +55,15 @@ def audit_view(*, actor, record, object_type: str, via: Via) -> AuditEntry:
                         object_ref=record.uid, object_label=str(record), org_path=record.org_path)
 
 
+def audit_list_view(*, actor, object_type: str, via: Via, filters: dict, page: int) -> AuditEntry:
+    """A list of people was read (masked): what was asked for, not who came back."""
+    from .pii import mask_search_term
+
+    return audit_record(actor=actor, action=AuditAction.VIEW, via=via, object_type=object_type,
+                        org_path=actor.jurisdiction.path if actor.jurisdiction else "",
+                        detail={"page": page, "filters": {k: mask_search_term(str(v)) for k, v in filters.items() if v}})
+
+
 def changed_fields(before: dict, after: dict) -> dict:
     """{field: [old, new]} for what differs; personal identifiers are logged masked."""
     from .pii import MASKERS

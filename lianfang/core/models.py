@@ -156,7 +156,7 @@ class Channel(models.TextChoices):
 
 # Record types as people call them; apps add theirs (unknown types show as stored).
 AUDIT_OBJECT_TYPES = {
-    "resident": _("Resident"), "household": _("Household"), "responsible_person": _("Responsible person"),
+    "resident": _("Resident"), "resident_list": _("Resident list"), "household": _("Household"), "responsible_person": _("Responsible person"),
     "org_unit": _("Jurisdiction unit"), "audit_entry": _("Audit log"), "import": _("Import"), "registry": _("Population registry"),
 }
 

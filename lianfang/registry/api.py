@@ -4,7 +4,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import selectors as core_selectors
-from lianfang.core.audit import Via, audit_view
+from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.core.schemas import RevealOut
 from lianfang.core.services import pii_reveal
 
@@ -69,6 +69,8 @@ def household_remove(request, uid: UUID):
 @router.get("/residents", response=list[ResidentOut])
 @paginate(PageNumberPagination)
 def resident_list(request, filters: Query[ResidentFilters]):
+    audit_list_view(actor=request.user, object_type="resident_list", via=Via.from_request(request),
+                    filters=filters.dict(), page=int(request.GET.get("page", 1) or 1))
     return selectors.resident_list(actor=request.user, q=filters.q, org=_org(request, filters.org),
                                    residence_type=filters.residence_type, sex=filters.sex)
 

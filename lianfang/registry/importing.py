@@ -43,7 +43,7 @@ from lianfang.core.bulk import PlainRows
 from lianfang.core.errors import DomainError
 from lianfang.core.idnumbers import check_digit
 from lianfang.core.models import AuditAction, Level, OrgUnit, child_path
-from lianfang.core.pii import mask_id_number, mask_phone
+from lianfang.core.pii import mask_id_number, mask_phone, mask_search_term
 from lianfang.core.roles import Capability, Role
 from lianfang.core.scoping import access, scoped, subtree_q
 from lianfang.core.services import require
@@ -371,7 +371,7 @@ def sheet_open(workbook: CalamineWorkbook, *, has_target_grid: bool) -> OpenShee
     if first_seen is None:
         raise ImportFileError(_("The workbook has no data: every sheet is empty."))
     sheet_name, number, cells = first_seen
-    found = "、".join(_display(c) for c in cells if c != "")[:300]
+    found = "、".join(mask_search_term(_display(c)) for c in cells if c != "")[:300]  # no full numbers in messages
     raise ImportFileError(
         _("No header row found. Within its first %(n)d rows a sheet needs a row of column headers with 姓名 and the other columns of the template (身份证号, 网格, 楼栋, 房号…). Sheet “%(sheet)s” row %(row)d reads: %(found)s. Download the template to see the expected columns.")
         % {"n": HEADER_SCAN_ROWS, "sheet": sheet_name, "row": number, "found": found}

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianfang.core import selectors as core_selectors
-from lianfang.core.audit import Via, audit_view
+from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.core.errors import DomainError
 from lianfang.core.exports import export_list
 from lianfang.core.pii import MASKERS
@@ -44,6 +44,8 @@ def resident_list(request):
                            columns=RESIDENT_COLUMNS, name=_("residents"), personal=True,
                            filters=dict(filters, org=org.code if org else ""))
     page, query = paginate(request, residents)
+    audit_list_view(actor=actor, object_type="resident_list", via=Via.from_request(request),
+                    filters=dict(filters, org=org.code if org else ""), page=page.number)
     context = {"page_obj": page, "query": query, "org": org, **filters,
                "residence_types": ResidenceType.choices, "sexes": Sex.choices}
     template = "registry/resident_list.html#results" if request.htmx else "registry/resident_list.html"

@@ -157,3 +157,17 @@ def test_the_audit_log_finds_users_by_username_and_reads_well(world, client_for)
     page = client_for(world.district_office).get("/audit/", {"user": "street_a"})
     assert page.context["page_obj"].paginator.count == 1
     assert "field: ID number" in page.content.decode() and "Resident · 居民A" in page.content.decode()
+
+
+def test_the_admin_shows_only_the_own_district_and_grants_no_superuser(world, client_for):
+    from lianfang.core.models import Level, User
+    from lianfang.core.tests.factories import make_org, make_user
+
+    other = make_org(name="别区", level=Level.DISTRICT)
+    stranger = make_user(username="other_office", role="district_office", jurisdiction=other)
+    client = client_for(world.district_office)
+    assert client.get(f"/admin/core/user/{stranger.pk}/change/").status_code == 302  # not found -> redirected
+    assert client.get(f"/admin/core/orgunit/{other.pk}/change/").status_code == 302
+    page = client.get(f"/admin/core/user/{world.grid_worker_a.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page
+    assert not User.objects.filter(is_superuser=True).exists()

@@ -163,3 +163,9 @@ def test_birth_dates_are_masked_because_they_are_the_hidden_digits(world, token_
     api = token_client(world.street_officer_a)
     assert api("get", f"/api/residents/{world.resident_a.uid}").json()["birth_date"] == "1980-**-**"
     assert api("post", f"/api/residents/{world.resident_a.uid}/reveal/birth_date").json()["value"] == "1980-01-01"
+
+
+def test_reading_the_resident_list_is_audited_with_masked_filters(world, token_client):
+    token_client(world.checkpoint_staff_a)("get", f"/api/residents?q={world.resident_a.phone}&page=1")
+    entry = AuditEntry.objects.get(object_type="resident_list")
+    assert entry.channel == "api" and entry.detail == {"page": 1, "filters": {"q": "139****5670"}}
