@@ -214,7 +214,8 @@ def registry_deidentify(*, district: OrgUnit, via: Via, actor=None) -> int:
 
     import_data_delete(district=district)  # problem lists quote cells; unfinished uploads keep files
     # The audit trail keeps who looked at which record, but no longer the person's name.
-    AuditEntry.objects.filter(subtree_q("org_path", district.path), object_type="resident").update(object_label="")
+    AuditEntry.objects.filter(subtree_q("org_path", district.path), object_type__in=["resident", "household"]).update(
+        object_label="", detail={})
     audit_record(actor=actor, action=AuditAction.DELETE, via=via, object_type="registry", object_label=district.name,
                  org_path=district.path, detail={"deidentified_residents": count})
     return count
