@@ -1201,6 +1201,31 @@ def _files_delete(job: ImportJob) -> None:
         ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
+def import_jobs_sweep(*, now: dt.datetime | None = None, stale: dt.timedelta = dt.timedelta(hours=2),
+                      keep_waiting: dt.timedelta = dt.timedelta(days=7)) -> dict[str, int]:
+    """Run by a command (cron): imports whose worker died are failed, imports that waited a
+    week for the user's choice are cancelled; both lose their files (they hold ID numbers)."""
+    now = now or timezone.now()
+    counts = {"failed": 0, "expired": 0}
+    sweeps = [
+        ("failed", ImportJob.Status.FAILED, ImportJob.objects.filter(
+            status__in=[ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING], started_at__lt=now - stale),
+         _("The background worker stopped before this import finished; nothing was imported. Upload the file again.")),
+        ("expired", ImportJob.Status.CANCELLED, ImportJob.objects.filter(
+            status=ImportJob.Status.INVALID, created_at__lt=now - keep_waiting),
+         _("Cancelled after a week without a choice; nothing was imported.")),
+    ]
+    for key, status, jobs, message in sweeps:
+        for job in jobs:
+            try:
+                job.transition_to(status, message=str(message))
+            except DomainError:  # moved on meanwhile
+                continue
+            _files_delete(job)
+            counts[key] += 1
+    return counts
+
+
 @transaction.atomic
 def import_job_commit_good_rows(*, actor, job: ImportJob, via: Via) -> ImportJob:
     """The user's explicit choice: import the good rows of a file that has bad ones."""
