@@ -988,6 +988,7 @@ class _Committer:
         self.job = job
         self.places = _Places()
         self.household_ids: dict[int, tuple[int, str]] = {}  # the file's household number → (pk, org_path)
+        self.claimed: dict[int, int] = {}  # registered household pk → the file's household number
         self.households_new = 0
         self.households_existing = 0
         self.residents_new = 0
@@ -1015,6 +1016,10 @@ class _Committer:
                 continue
             node = self.places.node(r)
             existing = self.places.existing_household(node, r[ROOM], r[ADDRESS])
+            # One registered household takes one household of the file: two families the file
+            # keeps apart (户号/户主) at the same room stay two households.
+            if existing is not None and self.claimed.setdefault(existing, key) != key:
+                existing = None
             if existing is not None:
                 self.household_ids[key] = (existing, node.path)
                 self.households_existing += 1

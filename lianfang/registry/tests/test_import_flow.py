@@ -375,3 +375,16 @@ def test_the_lists_of_imports_and_problems_take_a_fixed_number_of_queries(
         assert client.get("/api/registry/imports").json()["count"] == 3
     with django_assert_max_num_queries(6):
         assert client.get(f"/api/registry/imports/{job.uid}/issues").json()["count"] == 29
+
+
+def test_two_families_the_file_keeps_apart_are_not_merged_into_one_registered_household(world, tmp_path, upload):
+    rows = [HEADERS + ["户号"]]
+    for n, household_no in ((11, "A"), (12, "B")):
+        row = person(world, n, building=world.building_a.name, room="101")
+        row[2], row[4] = "", ""  # no compound, no unit: the building itself
+        rows.append(row + [household_no])
+    job = upload(world.grid_worker_a, write_ledger(tmp_path / "l.xlsx", rows))
+    assert job.status == ImportJob.Status.DONE, job.message
+    first, second = Resident.objects.get(name="居民11"), Resident.objects.get(name="居民12")
+    assert first.household == world.household_a
+    assert second.household != world.household_a and second.household.org == world.building_a
