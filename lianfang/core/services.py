@@ -37,8 +37,9 @@ def pii_reveal(*, actor, record, field: str, object_type: str, via: Via) -> str:
     return str(value) if value else ""
 
 
-def _clean_phone(raw: str) -> str:
-    if not raw:
+def phone_clean(raw: str | None) -> str:
+    """An optional phone field of a form or API call: "" or the number as stored."""
+    if not (raw or "").strip():
         return ""
     try:
         return phones.parse(raw)
@@ -86,7 +87,7 @@ def _responsible_fields(name: str, duty: str, phone: str, title: str) -> dict:
         raise DomainError(_("A name is required."), field="name")
     if duty not in Duty.values:
         raise DomainError(_("Unknown duty."), field="duty")
-    return {"name": name, "duty": duty, "phone": _clean_phone(phone), "title": (title or "").strip()}
+    return {"name": name, "duty": duty, "phone": phone_clean(phone), "title": (title or "").strip()}
 
 
 @transaction.atomic

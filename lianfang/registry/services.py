@@ -4,13 +4,12 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from lianfang.core import phones
 from lianfang.core.audit import Via, audit_record, changed_fields
 from lianfang.core.errors import DomainError, PermissionDenied
 from lianfang.core.models import LEVEL_ORDER, AuditAction, AuditEntry, Level, OrgUnit
 from lianfang.core.roles import Capability
 from lianfang.core.scoping import in_jurisdiction, subtree_q
-from lianfang.core.services import require
+from lianfang.core.services import phone_clean, require
 
 from .models import Household, Resident
 from .validation import check_resident
@@ -49,13 +48,7 @@ def _household_fields(address: str, room: str, phone: str, notes: str) -> dict:
     address = " ".join((address or "").split())
     if not address:
         raise DomainError(_("The address is required."), field="address")
-    phone_clean = ""
-    if (phone or "").strip():
-        try:
-            phone_clean = phones.parse(phone)
-        except phones.PhoneError as e:
-            raise DomainError(str(e), field="phone")
-    return {"address": address[:200], "room": (room or "").strip()[:30], "phone": phone_clean, "notes": (notes or "").strip()}
+    return {"address": address[:200], "room": (room or "").strip()[:30], "phone": phone_clean(phone), "notes": (notes or "").strip()}
 
 
 @transaction.atomic
