@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "ninja",
     "lianfang.core",
     "lianfang.registry",
+    "lianfang.quarantine",
+    "lianfang.screening",
 ]
 
 MIDDLEWARE = [

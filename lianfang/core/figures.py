@@ -6,7 +6,7 @@ command view ask for figures by name without knowing which app computes them."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Model
+from django.db.models import Count, Model, QuerySet
 
 from .scoping import subtree_q
 
@@ -26,14 +26,15 @@ def register_figure(*, name: str, label, compute: Callable[[list[str], str], dic
     SOURCES[name] = FigureSource(name, label, compute)
 
 
-def count_in_subtrees(model: type[Model], paths: list[str], parent_path: str) -> dict[str, int]:
-    """Row counts under each path in one query: one index range for the parent, one
-    conditional count per path."""
+def count_in_subtrees(rows: type[Model] | QuerySet, paths: list[str], parent_path: str) -> dict[str, int]:
+    """Row counts (of a model or a filtered queryset) under each path in one query: one index
+    range for the parent, one conditional count per path."""
     if not paths:
         return {}
-    field = model.scope_path_field
+    queryset = rows if isinstance(rows, QuerySet) else rows.objects.all()
+    field = queryset.model.scope_path_field
     aggregates = {f"n{i}": Count("pk", filter=subtree_q(field, p)) for i, p in enumerate(paths)}
-    row = model.objects.filter(subtree_q(field, parent_path)).aggregate(**aggregates)
+    row = queryset.filter(subtree_q(field, parent_path)).aggregate(**aggregates)
     return {p: row[f"n{i}"] for i, p in enumerate(paths)}
 
 

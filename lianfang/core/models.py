@@ -158,6 +158,8 @@ class Channel(models.TextChoices):
 AUDIT_OBJECT_TYPES = {
     "resident": _("Resident"), "resident_list": _("Resident list"), "household": _("Household"), "responsible_person": _("Responsible person"),
     "org_unit": _("Jurisdiction unit"), "audit_entry": _("Audit log"), "import": _("Import"), "registry": _("Population registry"),
+    "screening_round": _("Screening round"), "screening_visit": _("Screening visit"), "screening_ledger": _("Screening ledger"),
+    "key_person_candidate": _("Key-person candidate"), "key_person": _("Key person"),
 }
 
 

@@ -22,14 +22,18 @@ class Capability(models.TextChoices):
     EXPORT_PERSONAL = "export_personal", _("Export lists of people")
     EDIT_ORG = "edit_org", _("Edit the jurisdiction tree and responsible people")
     VIEW_AUDIT = "view_audit", _("Browse the audit log")
+    MANAGE_SCREENING = "manage_screening", _("Open and close screening rounds")
+    RECORD_SCREENING = "record_screening", _("Record screening visits and import their results")
+    DECIDE_CANDIDATES = "decide_candidates", _("Confirm or dismiss key-person candidates")
     CONFIGURE = "configure", _("Configure the system (admin)")
 
 
 R, C = Role, Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     R.DISTRICT_OFFICE: frozenset(C.values),
-    R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG}),
-    R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL}),
+    R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG,
+                                 C.MANAGE_SCREENING, C.RECORD_SCREENING, C.DECIDE_CANDIDATES}),
+    R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.RECORD_SCREENING}),
     # Doctors and police must reach the person (phone, identity) for checks and spot checks.
     R.DOCTOR: frozenset({C.REVEAL_PII}),
     R.POLICE: frozenset({C.REVEAL_PII}),

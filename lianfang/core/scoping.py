@@ -6,6 +6,8 @@ from typing import TypeVar
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from .models import PATH_SEGMENT
+
 M = TypeVar("M", bound=Model)
 
 
@@ -41,3 +43,32 @@ def access(queryset: QuerySet[M], actor, **lookup) -> M:
 def in_jurisdiction(actor, path: str) -> bool:
     jurisdiction = getattr(actor, "jurisdiction", None)
     return jurisdiction is not None and path.startswith(jurisdiction.path)
+
+
+def overlapping(queryset: QuerySet[M], actor) -> QuerySet[M]:
+    """Limit `queryset` to records whose scope covers the actor's jurisdiction or lies inside it:
+    a district-wide round is the grid worker's round too; a street's round is not the other
+    street's."""
+    jurisdiction = getattr(actor, "jurisdiction", None)
+    if jurisdiction is None:
+        return queryset.none()
+    field = queryset.model.scope_path_field
+    path = jurisdiction.path
+    ancestors = [path[:i] for i in range(PATH_SEGMENT, len(path), PATH_SEGMENT)]
+    return queryset.filter(subtree_q(field, path) | Q(**{f"{field}__in": ancestors}))
+
+
+def access_overlapping(queryset: QuerySet[M], actor, **lookup) -> M:
+    try:
+        return overlapping(queryset, actor).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def narrowest(path_a: str, path_b: str) -> str | None:
+    """The deeper of two paths when one lies inside the other; None when they are apart."""
+    if path_a.startswith(path_b):
+        return path_a
+    if path_b.startswith(path_a):
+        return path_b
+    return None
