@@ -8,6 +8,7 @@ from lianfang.core.admin import site
 urlpatterns = [
     path("", include("lianfang.core.urls")),
     path("registry/", include("lianfang.registry.urls")),
+    path("screening/", include("lianfang.screening.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", site.urls),
