@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Length, Substr, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -64,7 +64,7 @@ def work_list(*, actor, screening_round: ScreeningRound, org: OrgUnit | None = N
         .filter(~Exists(done))
         .annotate(revisit_due=Subquery(latest.values("revisit_due")[:1]), last_visited_at=Subquery(latest.values("visited_at")[:1]),
                   head_name=Subquery(head))
-        .order_by("revisit_due", "org_path", Length("room"), "room", "pk")
+        .order_by(F("revisit_due").asc(nulls_last=True), "org_path", Length("room"), "room", "pk")
     )
 
 
