@@ -25,6 +25,21 @@ def client_for(client):
     return login
 
 
+@pytest.fixture
+def token_client(client):
+    """token_client(user) -> api(method, url, data=None): JSON calls with a personal API token."""
+    import json
+
+    from lianfang.core.models import ApiToken
+
+    def make(user):
+        _token, key = ApiToken.issue(user=user, name="test")
+        return lambda method, url, data=None: getattr(client, method)(
+            url, data=json.dumps(data) if data is not None else None, content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}")
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for building test personas.

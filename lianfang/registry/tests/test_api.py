@@ -1,20 +1,8 @@
-import json
-
 import pytest
 
 from lianfang.core.models import ApiToken, AuditEntry
 from lianfang.core.tests.factories import make_id_number
 from lianfang.registry.models import Household, Resident
-
-
-@pytest.fixture
-def token_client(client):
-    def make(user):
-        _token, key = ApiToken.issue(user=user, name="test")
-        return lambda method, url, data=None: getattr(client, method)(
-            url, data=json.dumps(data) if data is not None else None, content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {key}")
-    return make
 
 
 def test_it_requires_authentication(client, world):
@@ -106,7 +94,7 @@ def test_session_auth_needs_csrf_for_writes(world, client):
 def test_org_unit_api_gives_figures_and_creates_children(world, token_client):
     api = token_client(world.street_officer_a)
     detail = api("get", f"/api/org-units/{world.street_a.code}").json()
-    assert detail["figures"] == {"households": 1, "residents": 1}
+    assert detail["figures"] == {"households": 1, "residents": 1, "key_persons": 0}
     created = api("post", "/api/org-units", {"parent_code": world.community_a.code, "name": "第三网格", "level": "grid"})
     assert created.status_code == 201 and created.json()["parent_code"] == world.community_a.code
     wrong = api("post", "/api/org-units", {"parent_code": world.grid1_a.code, "name": "社区", "level": "community"})
