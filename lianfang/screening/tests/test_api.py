@@ -71,12 +71,12 @@ def test_a_visit_adds_a_person_found_at_home(world, token_client, district_round
     number = make_id_number()
     start, end = (str(timezone.localdate() - dt.timedelta(days=d)) for d in (8, 5))
     payload = visit_payload(world, checks=[{"new_person": {"name": "租客王", "id_number": number, "relation_to_head": "tenant"},
-                                            "travel": [{"place": "武汉", "from": start, "to": end}]}])
+                                            "travel": [{"place": "湖北武汉", "from": start, "to": end}]}])
     response = token_client(world.grid_worker_a)("post", f"/api/screening/rounds/{district_round.uid}/visits", payload)
     assert response.status_code == 201, response.content
     names = {c["name"]: c for c in response.json()["checks"]}
     assert set(names) == {"租客王", world.resident_a.name}
-    assert names["租客王"]["travel"] == [{"place": "武汉", "from": start, "to": end, "transit": False}]
+    assert names["租客王"]["travel"] == [{"place": "湖北武汉", "from": start, "to": end, "transit": False}]
     assert names["租客王"]["is_candidate"]
 
 
