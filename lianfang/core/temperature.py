@@ -14,6 +14,8 @@ FEVER = Decimal("37.3")
 
 
 def _suggestion(value: Decimal) -> Decimal | None:
+    if abs(value) >= 10000:  # no slip of the decimal point; also keeps quantize in range
+        return None
     for factor in (Decimal("0.1"), Decimal("10"), Decimal("0.01")):
         guess = (value * factor).quantize(Decimal("0.1"))
         if LOWEST <= guess <= HIGHEST:
