@@ -166,8 +166,14 @@ def test_demo_command_creates_the_logins_once_and_reuses_the_district(db, data_d
     before = (OrgUnit.objects.count(), Resident.objects.count(), User.objects.count())
     assert before[1] == 300
 
+    from lianfang.screening.models import ScreeningRound, ScreeningVisit
+
+    visits = ScreeningVisit.objects.count()
+    assert ScreeningRound.objects.get().is_open and visits > 0  # the demo shows a round at work
+
     call_command("demo", "--no-serve", "--residents", "300", stdout=io.StringIO())
     assert (OrgUnit.objects.count(), Resident.objects.count(), User.objects.count()) == before
+    assert (ScreeningRound.objects.count(), ScreeningVisit.objects.count()) == (1, visits)
 
     usernames = ["district", "street", "street2", "grid", "checkpoint", "doctor", "police", "inspector", "supervision"]
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(usernames)

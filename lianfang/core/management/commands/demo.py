@@ -13,6 +13,7 @@ from django.db import connection
 from lianfang.core.models import Level, OrgUnit
 from lianfang.core.roles import Role
 from lianfang.demo.generator import DEMO_PASSWORD, DISTRICT_CODE, demo_users_ensure, generate_district
+from lianfang.demo.screening import demo_screening_ensure
 from lianfang.registry.models import Resident
 
 from .serve import add_serve_arguments, serve
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         else:
             generate_district(residents=residents, seed=seed, stdout=self.stdout)
         users = demo_users_ensure(password=DEMO_PASSWORD)
+        if demo_screening_ensure(users=users):
+            self.stdout.write("Opened a screening round with the first community's visits recorded.")
         call_command("collectstatic", interactive=False, verbosity=0)
 
         rows = [(u.username, str(Role(u.role).label), u.jurisdiction.name) for u in users]
