@@ -111,6 +111,7 @@ def round_detail(request, uid):
     template = "screening/round_detail.html#coverage" if request.htmx else "screening/round_detail.html"
     return render(request, template, {
         "round": screening_round, "base": base, "total": total, "rows": rows, "crumbs": _crumbs(request, screening_round, base),
+        "compact": bool(request.GET.get("compact")),
         "can_manage": has_capability(request.user, Capability.MANAGE_SCREENING) and in_jurisdiction(request.user, screening_round.scope_path),
         "can_record": has_capability(request.user, Capability.RECORD_SCREENING),
     })
@@ -287,6 +288,7 @@ def visit_new(request, uid, household_uid):
     history = selectors.visit_list(actor=request.user, screening_round=screening_round, household=household).order_by("-visited_at")
     return render(request, "screening/visit_form.html", {
         "round": screening_round, "household": household, "members": members, "newcomers": newcomers, "error": error,
+        "newcomers_open": any(n["values"]["name"] or n["values"]["id_number"] for n in newcomers),
         "uid": request.POST.get("uid") if request.method == "POST" else forms.new_visit_uid(),
         "method": request.POST.get("method", Method.DOOR), "result": request.POST.get("result", Result.ALL_PRESENT),
         "notes": request.POST.get("notes", ""), "methods": Method.choices, "results": Result.choices, "history": history,
