@@ -24,9 +24,11 @@ from lianfang.registry.api import router as registry_router  # noqa: E402
 from lianfang.registry.import_api import router as import_router  # noqa: E402
 from lianfang.quarantine.api import router as quarantine_router  # noqa: E402
 from lianfang.screening.api import router as screening_router  # noqa: E402
+from lianfang.screening.import_api import router as screening_import_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
 api.add_router("/", import_router)
 api.add_router("/", screening_router)
+api.add_router("/", screening_import_router)
 api.add_router("/", quarantine_router)

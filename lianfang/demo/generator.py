@@ -24,7 +24,6 @@ from typing import TextIO
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max, Model
-from django.utils import timezone
 
 from faker import Faker
 

@@ -268,24 +268,28 @@ def _password_error() -> ImportFileError:
 
 
 def _unreadable(error: BaseException, job: ImportJob) -> ImportFileError:
-    """What to tell the user when calamine cannot read the file."""
+    return workbook_unreadable(error, file_format=job.file_format, path=Path(job.file.path), name=job.filename)
+
+
+def workbook_unreadable(error: BaseException, *, file_format: str, path: Path, name: str) -> ImportFileError:
+    """What to tell the user when calamine cannot read the file at `path`."""
     if isinstance(error, PasswordError):
         return _password_error()
-    if job.file_format == "xls":
-        kind = _ole_contents(Path(job.file.path))
+    if file_format == "xls":
+        kind = _ole_contents(path)
         if kind == "encrypted":
             return _password_error()
         if kind == "word":
-            return _not_a_workbook(job.filename, _("a Word document"))
+            return _not_a_workbook(name, _("a Word document"))
         if kind == "powerpoint":
-            return _not_a_workbook(job.filename, _("a PowerPoint presentation"))
+            return _not_a_workbook(name, _("a PowerPoint presentation"))
     return ImportFileError(
         _("The workbook is damaged and cannot be read (%(detail)s). Open it in Excel or WPS; if it opens, save it again as .xlsx and upload that file.")
         % {"detail": str(error)[:200] or type(error).__name__}
     )
 
 
-def _is_calamine_failure(error: BaseException) -> bool:
+def is_calamine_failure(error: BaseException) -> bool:
     # calamine raises CalamineError, and panics (pyo3's PanicException, a BaseException) on
     # some damaged files.
     return isinstance(error, CalamineError) or type(error).__name__ == "PanicException"
@@ -303,14 +307,18 @@ class SheetLayout:
     first_col: int  # absolute index of the first column calamine returns
     last_row: int  # 1-based number of the last row with data
     warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, reason)
+    ignored: list[str] = field(default_factory=list)  # headers of the columns left unread
 
 
 def _display(cell: object) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(cell)).split())
 
 
-def header_map(cells: list) -> tuple[dict[str, int], dict[str, str], list[tuple[int, str]], list[tuple[int, str]]]:
-    """(columns, headers, unknown, duplicates) of one row read as a header row."""
+def header_map(cells: list, lookup: dict[str, str] | None = None,
+               ) -> tuple[dict[str, int], dict[str, str], list[tuple[int, str]], list[tuple[int, str]]]:
+    """(columns, headers, unknown, duplicates) of one row read as a header row. `lookup` maps
+    normalised header words to column keys: the register's by default; "serial" is skipped."""
+    lookup = HEADER_LOOKUP if lookup is None else lookup
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
     unknown: list[tuple[int, str]] = []
@@ -319,7 +327,7 @@ def header_map(cells: list) -> tuple[dict[str, int], dict[str, str], list[tuple[
         if cell is None or cell == "":
             continue
         shown = _display(cell)
-        key = HEADER_LOOKUP.get(normalize_header(cell)) if isinstance(cell, str) else None
+        key = lookup.get(normalize_header(cell)) if isinstance(cell, str) else None
         if key == "serial":
             continue
         if key is None:
@@ -342,9 +350,16 @@ class OpenSheet:
     rows: Iterator[tuple[int, list]]  # (Excel row number, cells) below the header row
 
 
-def sheet_open(workbook: CalamineWorkbook, *, has_target_grid: bool) -> OpenSheet:
+def sheet_open(workbook: CalamineWorkbook, *, has_target_grid: bool = False, lookup: dict[str, str] | None = None,
+               check_columns=None, expected_columns: str = "") -> OpenSheet:
     """The first visible worksheet with a header row among its first rows; else a clear error
-    describing what the first sheet holds instead."""
+    describing what the first sheet holds instead.
+
+    Other ledgers than the register's (the screening ledger) pass their own header `lookup`,
+    `check_columns(layout)` raising ImportFileError, and `expected_columns` for the message."""
+    if check_columns is None:
+        def check_columns(layout: SheetLayout) -> None:
+            _check_columns(layout, has_target_grid=has_target_grid)
     first_seen: tuple[str, int, list] | None = None
     skipped: list[str] = []
     for meta in workbook.sheets_metadata:
@@ -355,12 +370,12 @@ def sheet_open(workbook: CalamineWorkbook, *, has_target_grid: bool) -> OpenShee
             continue
         rows = enumerate(sheet.iter_rows(), start=1)  # calamine yields from row 1 of the sheet
         for number, cells in rows:
-            columns, headers, unknown, duplicates = header_map(cells)
+            columns, headers, unknown, duplicates = header_map(cells, lookup)
             if _is_header(columns):
-                number, rows = _sub_headers(number, rows, columns, headers, unknown)
+                number, rows = _sub_headers(number, rows, columns, headers, unknown, lookup)
                 layout = SheetLayout(name=meta.name, header_row=number, columns=columns, headers=headers,
                                      first_col=sheet.start[1], last_row=sheet.end[0] + 1)
-                _check_columns(layout, has_target_grid=has_target_grid)
+                check_columns(layout)
                 _header_warnings(layout, unknown, duplicates, skipped)
                 return OpenSheet(layout=layout, rows=_fill_merged_down(rows, sheet, layout))
             if first_seen is None and any(c != "" for c in cells):
@@ -372,20 +387,26 @@ def sheet_open(workbook: CalamineWorkbook, *, has_target_grid: bool) -> OpenShee
         raise ImportFileError(_("The workbook has no data: every sheet is empty."))
     sheet_name, number, cells = first_seen
     found = "、".join(mask_search_term(_display(c)) for c in cells if c != "")[:300]  # no full numbers in messages
+    if expected_columns:
+        raise ImportFileError(
+            _("No header row found. Within its first %(n)d rows a sheet needs a row of column headers with %(columns)s. Sheet “%(sheet)s” row %(row)d reads: %(found)s. Download the template to see the expected columns.")
+            % {"n": HEADER_SCAN_ROWS, "columns": expected_columns, "sheet": sheet_name, "row": number, "found": found}
+        )
     raise ImportFileError(
         _("No header row found. Within its first %(n)d rows a sheet needs a row of column headers with 姓名 and the other columns of the template (身份证号, 网格, 楼栋, 房号…). Sheet “%(sheet)s” row %(row)d reads: %(found)s. Download the template to see the expected columns.")
         % {"n": HEADER_SCAN_ROWS, "sheet": sheet_name, "row": number, "found": found}
     )
 
 
-def _sub_headers(number: int, rows, columns: dict, headers: dict, unknown: list) -> tuple[int, Iterator]:
+def _sub_headers(number: int, rows, columns: dict, headers: dict, unknown: list,
+                 lookup: dict[str, str] | None = None) -> tuple[int, Iterator]:
     """Two-row headers, as WPS ledgers have them: "居住地址" merged over three columns, and
     below it 小区, 楼栋, 房号. A second row that names columns (and no person) refines the
     first; otherwise it is the first row of data and goes back in front of the others."""
     following = next(rows, None)
     if following is None:
         return number, rows
-    sub_columns, sub_headers, _unknown, _duplicates = header_map(following[1])
+    sub_columns, sub_headers, _unknown, _duplicates = header_map(following[1], lookup)
     name_at = columns["name"]
     if not sub_columns or "name" in sub_columns or (name_at < len(following[1]) and following[1][name_at] != ""):
         return number, itertools.chain([following], rows)
@@ -414,6 +435,7 @@ def _check_columns(layout: SheetLayout, *, has_target_grid: bool) -> None:
 
 def _header_warnings(layout: SheetLayout, unknown, duplicates, skipped: list[str]) -> None:
     row = layout.header_row
+    layout.ignored = [shown for _j, shown in (*unknown, *duplicates)]
     for j, shown in unknown:
         layout.warnings.append((row, shown, _("column ignored: it is not a field of the register")))
     for j, shown in duplicates:
@@ -820,7 +842,7 @@ def _validate(job: ImportJob) -> None:
         workbook = CalamineWorkbook.from_path(job.file.path)
         opened = sheet_open(workbook, has_target_grid=job.grid_id is not None)
     except BaseException as e:
-        if _is_calamine_failure(e):
+        if is_calamine_failure(e):
             raise _unreadable(e, job) from e
         raise
     try:

@@ -31,7 +31,10 @@ def _date(value, *, field: str) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    parsed = parse_date(str(value).strip().replace("/", "-").replace(".", "-"))
+    try:
+        parsed = parse_date(str(value).strip().replace("/", "-").replace(".", "-"))
+    except ValueError:  # well formed but impossible, e.g. 2020-02-30
+        parsed = None
     if parsed is None:
         raise DomainError(_("%(value)s is not a date (write 2020-01-23).") % {"value": value}, field=field)
     return parsed

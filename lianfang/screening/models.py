@@ -206,3 +206,6 @@ class PersonCheck(models.Model):
 
     def __str__(self) -> str:
         return str(self.resident)
+
+
+from .import_models import *  # noqa: E402,F401,F403  (imports of Excel ledgers live in their own module)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .import_urls import urlpatterns as import_patterns
 
 app_name = "screening"
 urlpatterns = [
@@ -17,4 +18,5 @@ urlpatterns = [
     path("<uuid:uid>/ledger.xlsx", views.ledger, name="ledger"),
     path("candidates/<uuid:uid>/confirm/", views.candidate_confirm, name="candidate_confirm"),
     path("candidates/<uuid:uid>/dismiss/", views.candidate_dismiss, name="candidate_dismiss"),
+    *import_patterns,
 ]
