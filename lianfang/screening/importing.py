@@ -1118,3 +1118,9 @@ def import_template_write(target, *, grid_name: str = "", today: dt.date | None 
     for i, column in enumerate(COLUMNS, start=top + 1):
         notes.write_row(i, 0, [column.header, "、".join(column.synonyms), str(column.help), example[column.key]], wrap)
     book.close()
+
+
+def screening_import_data_delete(*, district: OrgUnit) -> int:
+    """When the emergency ends: import checks quote cells (names, ID numbers) and hold findings."""
+    count, _ = ScreeningImport.objects.filter(round__district=district).delete()
+    return count

@@ -22,3 +22,14 @@ def test_it_removes_identities_and_keeps_counts(world, client_for):
     assert people[0].name == f"居民{people[0].pk}" and str(people[0].birth_date) == "1980-01-01"
     assert AuditEntry.objects.get(action="view").object_label == ""
     assert AuditEntry.objects.get(object_type="registry").detail == {"deidentified_residents": 2}
+
+
+def test_it_drops_screening_import_checks_that_quote_cells(world):
+    from lianfang.screening.import_models import ScreeningImport
+    from lianfang.screening.tests.factories import open_round
+
+    screening_round = open_round(actor=world.district_office, scope=world.district)
+    ScreeningImport.objects.create(round=screening_round, actor=world.grid_worker_a, org_path=world.grid1_a.path, filename="台账.xlsx",
+                                   sha256="0" * 64, issues=[{"row": 3, "value": world.resident_a.name}])
+    call_command("deidentify", world.district.code, "--yes")
+    assert not ScreeningImport.objects.exists()

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from lianfang.core.audit import COMMAND
 from lianfang.core.models import Level, OrgUnit
 from lianfang.registry.services import registry_deidentify
+from lianfang.screening.importing import screening_import_data_delete
 
 
 class Command(BaseCommand):
@@ -19,4 +20,5 @@ class Command(BaseCommand):
         if not yes:
             raise CommandError("This removes every name, ID number and phone of the district for good. Add --yes.")
         count = registry_deidentify(district=unit, via=COMMAND)
+        screening_import_data_delete(district=unit)
         self.stdout.write(self.style.SUCCESS(f"{unit.name}: {count} residents de-identified."))
