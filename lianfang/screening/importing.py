@@ -1043,6 +1043,14 @@ def screening_import_cancel(*, actor, screening_import: ScreeningImport) -> Scre
     return screening_import
 
 
+def screening_imports_sweep(*, now: dt.datetime | None = None, waiting: dt.timedelta = dt.timedelta(days=7)) -> int:
+    """Cancel checks left a week without a choice: their good rows hold people's findings."""
+    expired = ScreeningImport.objects.filter(status=ScreeningImport.Status.CHECKED, created_at__lt=(now or timezone.now()) - waiting)
+    for screening_import in expired:
+        screening_import.transition_to(ScreeningImport.Status.CANCELLED, good=[], message=_("Cancelled after a week without a choice; nothing was imported."))
+    return len(expired)
+
+
 # --- selectors -----------------------------------------------------------------------------
 
 def screening_import_list(*, actor, screening_round: ScreeningRound | None = None) -> QuerySet[ScreeningImport]:

@@ -494,3 +494,12 @@ def test_travel_history_formats(text, trips):
 def test_unreadable_travel_history_says_why(text, reason):
     with pytest.raises(importing.CellError, match=reason):
         importing.travel_parse(text, visit_date=dt.date(2020, 1, 25))
+
+
+def test_a_check_left_a_week_without_a_choice_is_cancelled_and_emptied(world, district_round):
+    import_ = ScreeningImport.objects.create(round=district_round, actor=world.grid_worker_a, org_path=world.grid1_a.path,
+                                             filename="台账.xlsx", sha256="0" * 64, good=[{"household": 1}])
+    assert importing.screening_imports_sweep() == 0
+    assert importing.screening_imports_sweep(now=timezone.now() + dt.timedelta(days=8)) == 1
+    import_.refresh_from_db()
+    assert import_.status == ScreeningImport.Status.CANCELLED and import_.good == []

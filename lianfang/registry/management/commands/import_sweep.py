@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from lianfang.registry.importing import import_jobs_sweep
+from lianfang.screening.importing import screening_imports_sweep
 
 
 class Command(BaseCommand):
@@ -8,4 +9,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = import_jobs_sweep()
-        self.stdout.write(f"{counts['failed']} stalled imports failed, {counts['expired']} waiting imports cancelled.")
+        screening = screening_imports_sweep()
+        self.stdout.write(f"{counts['failed']} stalled imports failed, {counts['expired']} waiting imports cancelled, "
+                          f"{screening} screening import checks cancelled.")
