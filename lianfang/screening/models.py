@@ -113,7 +113,8 @@ class ScreeningVisit(models.Model):
         ordering = ["-visited_at", "-id"]
         indexes = [
             # Coverage and work lists: the latest visit of each household of a subtree in a round.
-            models.Index(fields=["round", "org_path"], condition=Q(is_latest=True), name="visit_latest_round_path"),
+            # Coverage counts results from the index alone (an index-only scan).
+            models.Index(fields=["round", "org_path", "result"], condition=Q(is_latest=True), name="visit_latest_round_path_result"),
             # Work logs: visits of a subtree by day.
             models.Index(fields=["round", "org_path", "visited_at"], name="visit_round_path_time"),
             models.Index(fields=["household", "round"], name="visit_household_round"),
@@ -195,7 +196,9 @@ class PersonCheck(models.Model):
         verbose_name_plural = _("person checks")
         ordering = ["visit_id", "id"]
         indexes = [
-            models.Index(fields=["round", "org_path"], condition=Q(current=True), name="check_current_round_path"),
+            models.Index(fields=["round", "org_path", "is_candidate"], condition=Q(current=True), name="check_current_round_path_cand"),
+            # Work logs read every check of a subtree, current or not.
+            models.Index(fields=["round", "org_path"], name="check_round_path"),
             models.Index(fields=["round", "org_path"], condition=Q(is_candidate=True), name="check_candidate_round_path"),
         ]
         constraints = [
