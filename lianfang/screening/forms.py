@@ -1,15 +1,14 @@
+import datetime as dt
 import uuid
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lianfang.core.models import LEVEL_ORDER, Level
+from lianfang.core.models import LEVEL_ORDER, Level, OrgUnit
 from lianfang.core.scoping import scoped
-from lianfang.core.models import OrgUnit
-from lianfang.quarantine.models import Category
 
-from .models import CaseContact, Presence, Symptom
+from .models import CaseContact, Presence
 from .services import CheckIn
 
 SCOPE_LEVELS = LEVEL_ORDER[:LEVEL_ORDER.index(Level.GRID) + 1]
@@ -41,20 +40,12 @@ class RoundForm(forms.Form):
         self.fields["scope"].initial = actor.jurisdiction.code
         today = timezone.localdate()
         self.fields["starts_on"].initial = today
-        self.fields["ends_on"].initial = today + timezone.timedelta(days=6)
+        self.fields["ends_on"].initial = today + dt.timedelta(days=6)
 
     def criteria(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("scope", None)
         return data
-
-
-class DismissForm(forms.Form):
-    reason = forms.CharField(label=_("Why not a key person"), max_length=200)
-
-
-class ConfirmForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
 
 
 def new_visit_uid() -> str:
@@ -91,6 +82,3 @@ def has_findings(values: dict) -> bool:
             or any(t["place"] or t["from"] or t["to"] for t in values["trips"]))
 
 
-PRESENCE_CHOICES = Presence.choices
-CONTACT_CHOICES = CaseContact.choices
-SYMPTOM_CHOICES = Symptom.choices

@@ -16,12 +16,13 @@ from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import in_jurisdiction
 from lianfang.core.services import require
 from lianfang.core.views import paginate
+from lianfang.quarantine.models import Category
 from lianfang.registry.models import RelationToHead
 
 from . import forms, selectors, services
 from .criteria import describe_reason
 from .exports import CANDIDATE_COLUMNS, LEDGER_COLUMNS, ROUND_COLUMNS, UNVISITED_COLUMNS, WORK_LOG_COLUMNS
-from .models import CandidateStatus, Method, Result, ScreeningRound
+from .models import CandidateStatus, CaseContact, Method, Presence, Result, ScreeningRound, Symptom
 
 
 def _org(request) -> OrgUnit | None:
@@ -188,7 +189,7 @@ def candidates(request, uid):
     return render(request, "screening/candidates.html", {
         "round": screening_round, "base": base, "page_obj": page, "query": query, "status": status,
         "statuses": CandidateStatus.choices, "crumbs": _crumbs(request, screening_round, base),
-        "can_decide": has_capability(request.user, Capability.DECIDE_CANDIDATES), "categories": forms.Category.choices,
+        "can_decide": has_capability(request.user, Capability.DECIDE_CANDIDATES), "categories": Category.choices,
     })
 
 
@@ -292,6 +293,6 @@ def visit_new(request, uid, household_uid):
         "uid": request.POST.get("uid") if request.method == "POST" else forms.new_visit_uid(),
         "method": request.POST.get("method", Method.DOOR), "result": request.POST.get("result", Result.ALL_PRESENT),
         "notes": request.POST.get("notes", ""), "methods": Method.choices, "results": Result.choices, "history": history,
-        "presences": forms.PRESENCE_CHOICES, "contacts": forms.CONTACT_CHOICES, "symptoms": forms.SYMPTOM_CHOICES,
+        "presences": Presence.choices, "contacts": CaseContact.choices, "symptoms": Symptom.choices,
         "relations": RelationToHead.choices,
     }, status=400 if error else 200)
