@@ -29,15 +29,19 @@ def scoped(queryset: QuerySet[M], actor) -> QuerySet[M]:
     return queryset.filter(subtree_q(queryset.model.scope_path_field, jurisdiction.path))
 
 
-def access(queryset: QuerySet[M], actor, **lookup) -> M:
-    """One record inside the jurisdiction. Outside it the record does not exist for the
-    actor: 404, never 403, so existence does not leak."""
+def _one_or_404(queryset: QuerySet[M], **lookup) -> M:
     try:
-        return scoped(queryset, actor).get(**lookup)
+        return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404
     except queryset.model.MultipleObjectsReturned:  # pragma: no cover - lookups are by unique keys
         raise Http404
+
+
+def access(queryset: QuerySet[M], actor, **lookup) -> M:
+    """One record inside the jurisdiction. Outside it the record does not exist for the
+    actor: 404, never 403, so existence does not leak."""
+    return _one_or_404(scoped(queryset, actor), **lookup)
 
 
 def in_jurisdiction(actor, path: str) -> bool:
@@ -59,10 +63,7 @@ def overlapping(queryset: QuerySet[M], actor) -> QuerySet[M]:
 
 
 def access_overlapping(queryset: QuerySet[M], actor, **lookup) -> M:
-    try:
-        return overlapping(queryset, actor).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404
+    return _one_or_404(overlapping(queryset, actor), **lookup)
 
 
 def narrowest(path_a: str, path_b: str) -> str | None:

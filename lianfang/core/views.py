@@ -18,6 +18,11 @@ from .templatetags.pii import audit_detail
 from .roles import Capability, has_capability
 
 
+def form_error(form, error) -> None:
+    """Show a DomainError on the form: at its field when the form has one, else above it."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
 def paginate(request, queryset, per_page: int = 50):
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -102,7 +107,7 @@ def responsible_person_add(request, code: str):
         try:
             services.responsible_person_add(actor=request.user, org_unit=node, via=Via.from_request(request), **form.cleaned_data)
         except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            form_error(form, e)
         else:
             messages.success(request, _("Responsible person added."))
             return redirect("org_unit", code=node.code)
@@ -126,7 +131,7 @@ def responsible_person_edit(request, uid):
             try:
                 services.responsible_person_update(actor=request.user, person=person, via=Via.from_request(request), **form.cleaned_data)
             except DomainError as e:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+                form_error(form, e)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("org_unit", code=person.org_unit.code)

@@ -99,5 +99,25 @@ class ResidentPatch(Schema):
     notes: str | None = None
 
 
+class OfResidentOut(Schema):
+    """The person a record (a check, a key-person file) is about: masked, like everywhere."""
+
+    resident_uid: UUID
+    name: str
+    id_number: str
+
+    @staticmethod
+    def resolve_resident_uid(obj) -> UUID:
+        return obj.resident.uid
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.resident.name
+
+    @staticmethod
+    def resolve_id_number(obj) -> str:
+        return mask_id_number(obj.resident.id_number)
+
+
 class ResidentCreated(ResidentOut):
     created: bool

@@ -15,7 +15,7 @@ from lianfang.core.models import LEVEL_ORDER, Level, OrgUnit
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import scoped, subtree_q
 from lianfang.core.services import pii_reveal, require
-from lianfang.core.views import paginate
+from lianfang.core.views import form_error, paginate
 
 from . import selectors, services
 from .exports import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
@@ -28,10 +28,6 @@ _HOUSEHOLD_LEVELS = LEVEL_ORDER[LEVEL_ORDER.index(Level.GRID):]
 def _org_filter(request) -> OrgUnit | None:
     code = request.GET.get("org", "").strip()
     return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
-
-
-def _form_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def resident_list(request):
@@ -84,7 +80,7 @@ def resident_new(request, uid):
             resident, created = services.resident_register(actor=request.user, household=household,
                                                            via=Via.from_request(request), **form.cleaned_data)
         except DomainError as e:
-            _form_error(form, e)
+            form_error(form, e)
         else:
             if created:
                 messages.success(request, _("%(name)s registered.") % {"name": resident.name})
@@ -111,7 +107,7 @@ def resident_edit(request, uid):
         try:
             services.resident_update(actor=request.user, resident=resident, via=Via.from_request(request), **data)
         except DomainError as e:
-            _form_error(form, e)
+            form_error(form, e)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:resident", uid=resident.uid)
@@ -241,7 +237,7 @@ def household_new(request):
         try:
             household = services.household_create(actor=actor, org=_resolve_place(actor, data), via=Via.from_request(request), **data)
         except DomainError as e:
-            _form_error(form, e)
+            form_error(form, e)
         else:
             messages.success(request, _("Household registered. Now add its residents."))
             return redirect("registry:resident_new", uid=household.uid)
@@ -262,7 +258,7 @@ def household_edit(request, uid):
         try:
             services.household_update(actor=actor, household=household, org=_resolve_place(actor, data), via=Via.from_request(request), **data)
         except DomainError as e:
-            _form_error(form, e)
+            form_error(form, e)
         else:
             messages.success(request, _("Saved."))
             return redirect("registry:household", uid=household.uid)

@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -129,6 +130,7 @@ def visit_record(request, uid: UUID, payload: VisitIn):
         result=payload.result, visited_at=payload.visited_at, revisit_due=payload.revisit_due, notes=payload.notes,
         checks=checks, via=Via.from_request(request),
     )
+    prefetch_related_objects([visit], "person_checks__resident")  # the answer lists the checks: no query per person
     visit.created = created
     return Status(201 if created else 200, visit)
 

@@ -4,7 +4,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from lianfang.core.pii import mask_id_number, mask_phone
+from lianfang.core.pii import mask_phone
+from lianfang.registry.schemas import OfResidentOut
 
 from .criteria import describe_reason
 
@@ -123,11 +124,8 @@ class VisitIn(Schema):
     checks: list[CheckIn] = Field([], description="Members not listed are recorded present with nothing found")
 
 
-class PersonCheckOut(Schema):
+class PersonCheckOut(OfResidentOut):
     uid: UUID
-    resident_uid: UUID
-    name: str
-    id_number: str
     presence: str
     whereabouts: str
     travel: list[dict]
@@ -137,18 +135,6 @@ class PersonCheckOut(Schema):
     is_candidate: bool
     candidate_reasons: list[str]
     candidate_status: str
-
-    @staticmethod
-    def resolve_resident_uid(obj) -> UUID:
-        return obj.resident.uid
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.resident.name
-
-    @staticmethod
-    def resolve_id_number(obj) -> str:
-        return mask_id_number(obj.resident.id_number)
 
     @staticmethod
     def resolve_candidate_reasons(obj) -> list[str]:

@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from lianfang.core.models import Level, OrgUnit
-from lianfang.core.scoping import access, access_overlapping, narrowest, overlapping, scoped, subtree_q
+from lianfang.core.roles import Capability, has_capability
+from lianfang.core.scoping import access, access_overlapping, in_jurisdiction, narrowest, overlapping, scoped, subtree_q
 from lianfang.registry.models import Household, RelationToHead, Resident
 
 from .models import REVISIT_RESULTS, CandidateStatus, PersonCheck, Result, ScreeningRound, ScreeningVisit
@@ -22,6 +23,11 @@ def round_list(*, actor, status: str = "") -> QuerySet[ScreeningRound]:
 
 def access_round(*, actor, uid) -> ScreeningRound:
     return access_overlapping(ScreeningRound.objects.select_related("scope"), actor, uid=uid)
+
+
+def round_manageable(*, actor, screening_round: ScreeningRound) -> bool:
+    """Only someone whose jurisdiction holds the whole scope changes or closes a round."""
+    return has_capability(actor, Capability.MANAGE_SCREENING) and in_jurisdiction(actor, screening_round.scope_path)
 
 
 def round_base(*, actor, screening_round: ScreeningRound, org: OrgUnit | None = None) -> OrgUnit:

@@ -21,10 +21,11 @@ from lianfang.quarantine.services import key_person_register
 from lianfang.registry.models import Household, Resident
 from lianfang.registry.services import resident_register
 
-from .criteria import Criteria, candidate_reasons, place_key, symptoms_clean, travel_clean
+from .criteria import Criteria, candidate_reasons, describe_reason, place_key, symptoms_clean, travel_clean
 from .models import (
     NOBODY_RESULTS, CandidateStatus, CaseContact, Method, PersonCheck, Presence, Result, ScreeningRound, ScreeningVisit,
 )
+from .selectors import round_manageable
 
 ROUND_FIELDS = ("name", "number", "starts_on", "ends_on", "risk_areas", "lookback_days", "flag_risk_area",
                 "flag_case_contact", "flag_out_of_city", "flag_symptoms", "criteria_notes")
@@ -73,9 +74,8 @@ def screening_round_open(*, actor, scope: OrgUnit, via: Via, **values) -> Screen
 
 
 def _require_round_manager(actor, screening_round: ScreeningRound) -> None:
-    """Only someone whose jurisdiction holds the whole scope changes a round."""
     require(actor, Capability.MANAGE_SCREENING)
-    if not in_jurisdiction(actor, screening_round.scope_path):
+    if not round_manageable(actor=actor, screening_round=screening_round):
         raise PermissionDenied(_("This round was opened above your jurisdiction; ask its owner to change it."))
 
 
@@ -279,8 +279,6 @@ def candidate_confirm(*, actor, check: PersonCheck, category: str = "", via: Via
     category = category or check.suggested_category or Category.OTHER
     if category not in Category.values:
         raise DomainError(_("Choose a key-person category."), field="category")
-    from .criteria import describe_reason
-
     key_person, _created = key_person_register(
         actor=actor, resident=check.resident, category=category, source="screening",
         source_ref=f"{check.round.name} · {check.visit.uid}", reason="；".join(describe_reason(r) for r in check.candidate_reasons),

@@ -8,14 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianfang.core import selectors as core_selectors
-from lianfang.core.audit import Via, audit_list_view
+from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.core.errors import DomainError
 from lianfang.core.exports import export_list
 from lianfang.core.models import Level, OrgUnit
 from lianfang.core.roles import Capability, has_capability
-from lianfang.core.scoping import in_jurisdiction
 from lianfang.core.services import require
-from lianfang.core.views import paginate
+from lianfang.core.views import form_error, paginate
 from lianfang.quarantine.models import Category
 from lianfang.registry.models import RelationToHead
 
@@ -42,10 +41,6 @@ def _crumbs(request, screening_round: ScreeningRound, base: OrgUnit) -> list[Org
     return [c for c in crumbs if c.path.startswith(screening_round.scope_path)]
 
 
-def _form_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 def round_list(request):
     status = request.GET.get("status", "")
     rounds = selectors.round_list(actor=request.user, status=status if status in ScreeningRound.Status.values else "")
@@ -67,7 +62,7 @@ def round_new(request):
             screening_round = services.screening_round_open(actor=request.user, scope=scope, via=Via.from_request(request),
                                                             **form.criteria())
         except DomainError as e:
-            _form_error(form, e)
+            form_error(form, e)
         else:
             messages.success(request, _("Round opened: its households are now on the grid workers' lists."))
             return redirect("screening:round", uid=screening_round.uid)
@@ -85,7 +80,7 @@ def round_edit(request, uid):
             services.screening_round_update(actor=request.user, screening_round=screening_round, via=Via.from_request(request),
                                             **form.criteria())
         except DomainError as e:
-            _form_error(form, e)
+            form_error(form, e)
         else:
             messages.success(request, _("Saved."))
             return redirect("screening:round", uid=screening_round.uid)
@@ -113,7 +108,7 @@ def round_detail(request, uid):
     return render(request, template, {
         "round": screening_round, "base": base, "total": total, "rows": rows, "crumbs": _crumbs(request, screening_round, base),
         "compact": bool(request.GET.get("compact")),
-        "can_manage": has_capability(request.user, Capability.MANAGE_SCREENING) and in_jurisdiction(request.user, screening_round.scope_path),
+        "can_manage": selectors.round_manageable(actor=request.user, screening_round=screening_round),
         "can_record": has_capability(request.user, Capability.RECORD_SCREENING),
     })
 
@@ -261,6 +256,8 @@ def visit_new(request, uid, household_uid):
     ordinary household is one tap on Save."""
     screening_round = selectors.access_round(actor=request.user, uid=uid)
     household = selectors.access_household(actor=request.user, screening_round=screening_round, uid=household_uid)
+    if request.method == "GET":  # the form lists the household's people by name
+        audit_view(actor=request.user, record=household, object_type="household", via=Via.from_request(request))
     members, newcomers = _people_forms(request, household)
     error = None
     if request.method == "POST":

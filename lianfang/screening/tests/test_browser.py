@@ -29,6 +29,7 @@ def test_a_grid_worker_records_visits_on_a_phone_and_the_bar_moves(phone_page):
     page.click(f'a[href="/screening/{screening_round.uid}/households/{world.household_a.uid}/visit/"]')
     page.click("details.person summary >> nth=0")
     page.fill(f'input[name="p-{world.resident_a.uid}-temperature"]', "38.2")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.click("button.primary.wide")
     page.wait_for_url(f"**/screening/{screening_round.uid}/today/")
     expect(page.locator(".msg-success")).to_be_visible()

@@ -55,6 +55,7 @@ def test_recording_an_ordinary_household_is_one_tap(world, client_for, district_
     client = client_for(world.grid_worker_a)
     page = client.get(visit_url(district_round, world.household_a))
     assert page.status_code == 200
+    assert AuditEntry.objects.filter(action="view", object_type="household", object_ref=str(world.household_a.uid)).exists()
     response = client.post(visit_url(district_round, world.household_a), {"uid": page.context["uid"], "method": "door", "result": "all_present"})
     assert response.status_code == 302 and response["Location"] == f"/screening/{district_round.uid}/today/"
     visit = ScreeningVisit.objects.get()
