@@ -11,6 +11,7 @@ from lianfang.core.audit import Via, audit_list_view
 from lianfang.core.errors import DomainError
 
 from . import selectors, services
+from .exports import ledger_export
 from .schemas import (
     CandidateOut, ConfirmIn, CoverageOut, DismissIn, RoundIn, RoundOut, RoundPatch, VisitIn, VisitOut, WorkItemOut, WorkLogOut,
 )
@@ -96,6 +97,14 @@ def work_log(request, uid: UUID, filters: Query[WorkLogFilter]):
     except ValueError:
         raise DomainError(_("Dates are written 2020-01-23."), field="since")
     return selectors.work_log(actor=request.user, screening_round=screening_round, org=org, level=filters.level, since=since, until=until)
+
+
+@router.get("/screening/rounds/{uid}/ledger.xlsx", response={200: None})
+def ledger(request, uid: UUID, filters: Query[NodeFilter]):
+    """The round's 摸排台账 (.xlsx, one masked row per person of the node), as on the page."""
+    screening_round, org = _round_and_org(request, uid, filters.org)
+    base = selectors.round_base(actor=request.user, screening_round=screening_round, org=org)
+    return ledger_export(actor=request.user, screening_round=screening_round, base=base, via=Via.from_request(request))
 
 
 @router.get("/screening/rounds/{uid}/visits", response=list[VisitOut])

@@ -1,12 +1,14 @@
 """Column layouts of screening's Excel exports; identifiers always masked."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from lianfang.core.excel import Column
+from lianfang.core.exports import export_list
 from lianfang.core.pii import mask_id_number, mask_phone
 
 from .criteria import describe_reason, describe_travel
 from .models import CandidateStatus, CaseContact, Method, Presence, Result, Symptom
+from .selectors import ledger_rows
 
 _labels = {name: dict(choices.choices) for name, choices in (
     ("method", Method), ("result", Result), ("presence", Presence), ("contact", CaseContact), ("status", CandidateStatus))}
@@ -92,3 +94,11 @@ ROUND_COLUMNS = [
     Column(_("Within days"), lambda r: r.lookback_days, 8),
     Column(_("Status"), lambda r: r.get_status_display(), 8),
 ]
+
+
+def ledger_export(*, actor, screening_round, base, via):
+    """The round's 摸排台账 of `base` as an .xlsx response (page and API): scoped, masked, audited."""
+    return export_list(actor=actor, via=via, object_type="screening_ledger",
+                       queryset=ledger_rows(actor=actor, screening_round=screening_round, org=base), columns=LEDGER_COLUMNS,
+                       name=f"{gettext('screening ledger')}-{base.name}", personal=True,
+                       filters={"round": str(screening_round.uid), "org": base.code})

@@ -20,7 +20,7 @@ from lianfang.registry.models import RelationToHead
 
 from . import forms, selectors, services
 from .criteria import describe_reason
-from .exports import CANDIDATE_COLUMNS, LEDGER_COLUMNS, ROUND_COLUMNS, UNVISITED_COLUMNS, WORK_LOG_COLUMNS
+from .exports import CANDIDATE_COLUMNS, ROUND_COLUMNS, UNVISITED_COLUMNS, WORK_LOG_COLUMNS, ledger_export
 from .models import CandidateStatus, CaseContact, Method, Presence, Result, ScreeningRound, Symptom
 
 
@@ -222,10 +222,7 @@ def candidate_dismiss(request, uid):
 def ledger(request, uid):
     """The round's 摸排台账 as .xlsx: one row per person of the node, masked."""
     screening_round, base = _round_and_base(request, uid)
-    rows = selectors.ledger_rows(actor=request.user, screening_round=screening_round, org=base)
-    return export_list(actor=request.user, via=Via.from_request(request), object_type="screening_ledger", queryset=rows,
-                       columns=LEDGER_COLUMNS, name=f"{_('screening ledger')}-{base.name}", personal=True,
-                       filters={"round": str(screening_round.uid), "org": base.code})
+    return ledger_export(actor=request.user, screening_round=screening_round, base=base, via=Via.from_request(request))
 
 
 def _people_forms(request, household):

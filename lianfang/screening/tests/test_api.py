@@ -160,3 +160,17 @@ def test_closing_a_round_through_the_api(world, token_client, district_round):
     assert api("patch", f"/api/screening/rounds/{district_round.uid}", {"status": "closed", "lookback_days": 30}).json()["status"] == "closed"
     response = token_client(world.grid_worker_a)("post", f"/api/screening/rounds/{district_round.uid}/visits", visit_payload(world))
     assert response.status_code == 400 and response.json()["code"] == "round_closed"
+
+
+def test_the_ledger_exports_through_the_api_masked_and_audited(world, token_client, district_round):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    response = token_client(world.grid_worker_a)("get", f"/api/screening/rounds/{district_round.uid}/ledger.xlsx")
+    assert response.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))).get_sheet_by_index(0).to_python()
+    assert [r[2] for r in rows[1:]] == [world.resident_a.name] and "*" in rows[1][3]
+    assert AuditEntry.objects.filter(action="export", object_type="screening_ledger", channel="api").exists()
+    other = token_client(world.grid_worker_b)("get", f"/api/screening/rounds/{district_round.uid}/ledger.xlsx?org={world.grid1_a.code}")
+    assert other.status_code == 404
