@@ -25,6 +25,12 @@ class Capability(models.TextChoices):
     MANAGE_SCREENING = "manage_screening", _("Open and close screening rounds")
     RECORD_SCREENING = "record_screening", _("Record screening visits and import their results")
     DECIDE_CANDIDATES = "decide_candidates", _("Confirm or dismiss key-person candidates")
+    MANAGE_QUARANTINE = "manage_quarantine", _("Start, extend and release quarantine orders; manage sites")
+    RECORD_CHECKS = "record_checks", _("Record health checks of people in quarantine")
+    HANDLE_ALERTS = "handle_alerts", _("Acknowledge and close alerts")
+    SPOT_CHECK = "spot_check", _("Record police spot checks")
+    LIVING_SUPPORT = "living_support", _("Record and fulfil living-support requests")
+    TRACE_CASES = "trace_cases", _("Record cases, trajectories and contacts")
     CONFIGURE = "configure", _("Configure the system (admin)")
 
 
@@ -32,11 +38,13 @@ R, C = Role, Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     R.DISTRICT_OFFICE: frozenset(C.values),
     R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG,
-                                 C.MANAGE_SCREENING, C.RECORD_SCREENING, C.DECIDE_CANDIDATES}),
-    R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.RECORD_SCREENING}),
+                                 C.MANAGE_SCREENING, C.RECORD_SCREENING, C.DECIDE_CANDIDATES, C.MANAGE_QUARANTINE,
+                                 C.RECORD_CHECKS, C.HANDLE_ALERTS, C.SPOT_CHECK, C.LIVING_SUPPORT, C.TRACE_CASES}),
+    R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.RECORD_SCREENING, C.RECORD_CHECKS,
+                              C.HANDLE_ALERTS, C.LIVING_SUPPORT}),
     # Doctors and police must reach the person (phone, identity) for checks and spot checks.
-    R.DOCTOR: frozenset({C.REVEAL_PII}),
-    R.POLICE: frozenset({C.REVEAL_PII}),
+    R.DOCTOR: frozenset({C.REVEAL_PII, C.RECORD_CHECKS, C.HANDLE_ALERTS, C.TRACE_CASES}),
+    R.POLICE: frozenset({C.REVEAL_PII, C.SPOT_CHECK, C.HANDLE_ALERTS}),
     R.CHECKPOINT_STAFF: frozenset(),
     R.INSPECTOR: frozenset(),
     R.SUPERVISION: frozenset({C.VIEW_AUDIT}),
