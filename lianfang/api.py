@@ -23,6 +23,7 @@ from lianfang.core.api import router as core_router  # noqa: E402
 from lianfang.registry.api import router as registry_router  # noqa: E402
 from lianfang.registry.import_api import router as import_router  # noqa: E402
 from lianfang.quarantine.api import router as quarantine_router  # noqa: E402
+from lianfang.quarantine.site_api import router as quarantine_site_router  # noqa: E402
 from lianfang.screening.api import router as screening_router  # noqa: E402
 from lianfang.screening.import_api import router as screening_import_router  # noqa: E402
 
@@ -32,3 +33,4 @@ api.add_router("/", import_router)
 api.add_router("/", screening_router)
 api.add_router("/", screening_import_router)
 api.add_router("/", quarantine_router)
+api.add_router("/", quarantine_site_router)
