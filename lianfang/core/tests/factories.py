@@ -66,6 +66,8 @@ def build_world() -> World:
         setattr(w, f"street_officer_{key}", make_user(username=f"street_{key}", role=Role.STREET_OFFICER, jurisdiction=street))
         setattr(w, f"grid_worker_{key}", make_user(username=f"grid_{key}", role=Role.GRID_WORKER, jurisdiction=grid1))
         setattr(w, f"checkpoint_staff_{key}", make_user(username=f"gate_{key}", role=Role.CHECKPOINT_STAFF, jurisdiction=community))
+        setattr(w, f"doctor_{key}", make_user(username=f"doctor_{key}", role=Role.DOCTOR, jurisdiction=street))
+        setattr(w, f"police_{key}", make_user(username=f"police_{key}", role=Role.POLICE, jurisdiction=street))
     w.district_office = make_user(username="district", role=Role.DISTRICT_OFFICE, jurisdiction=w.district)
     w.supervision = make_user(username="supervision", role=Role.SUPERVISION, jurisdiction=w.district)
     return w
