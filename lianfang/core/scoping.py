@@ -29,6 +29,15 @@ def scoped(queryset: QuerySet[M], actor) -> QuerySet[M]:
     return queryset.filter(subtree_q(queryset.model.scope_path_field, jurisdiction.path))
 
 
+def scoped_or(queryset: QuerySet[M], actor, also: Q) -> QuerySet[M]:
+    """The jurisdiction plus records the actor is tied to otherwise (`also`), e.g. a doctor named
+    for a person who lives outside the doctor's area."""
+    jurisdiction = getattr(actor, "jurisdiction", None)
+    if jurisdiction is None:
+        return queryset.none()
+    return queryset.filter(subtree_q(queryset.model.scope_path_field, jurisdiction.path) | also)
+
+
 def _one_or_404(queryset: QuerySet[M], **lookup) -> M:
     try:
         return queryset.get(**lookup)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from lianfang.core import clock
 from lianfang.core.models import OrgUnit, User
 from lianfang.registry.models import Resident
 
@@ -59,7 +60,7 @@ class KeyPerson(models.Model):
     # When the person was first found (the visit, the report): the start of "早发现 → 早隔离".
     flagged_at = models.DateTimeField(_("flagged"), null=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     scope_path_field = "org_path"
 
@@ -89,7 +90,7 @@ class KeyPersonEvent(models.Model):
     to_value = models.CharField(_("to"), max_length=32)
     reason = models.TextField(_("reason"), blank=True)
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    at = models.DateTimeField(_("time"), default=clock.now, editable=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -213,7 +214,7 @@ class QuarantineOrder(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     ended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     scope_path_field = "org_path"
 
@@ -258,7 +259,7 @@ class OrderExtension(models.Model):
     new_end = models.DateField(_("new end"))
     reason = models.TextField(_("reason"))
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    at = models.DateTimeField(_("time"), default=clock.now, editable=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -296,7 +297,7 @@ class Site(models.Model):
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     is_open = models.BooleanField(_("in use"), default=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     scope_path_field = "org_path"
 
@@ -368,7 +369,7 @@ class HealthCheck(models.Model):
     measured_by_name = models.CharField(_("measured by"), max_length=50)
     checked_at = models.DateTimeField(_("checked at"))
     is_abnormal = models.BooleanField(_("abnormal"), default=False)
-    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=clock.now, editable=False)
 
     scope_path_field = "org_path"
 

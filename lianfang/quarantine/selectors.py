@@ -1,18 +1,312 @@
-"""Reads of key persons, scoped to the actor."""
+"""Reads of key persons, orders, follow-ups, alerts and releases, scoped to the actor.
 
-from django.db.models import QuerySet
+Doctors and police also see the people they are named for as cadres, wherever those live
+("only their assigned people or area"): `visible` is the jurisdiction plus those orders."""
 
-from lianfang.core.models import OrgUnit
-from lianfang.core.scoping import scoped, subtree_q
+import datetime as dt
+import statistics
+from dataclasses import dataclass
 
-from .models import KeyPerson
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from lianfang.core import clock
+from lianfang.core.models import PATH_SEGMENT, OrgUnit
+from lianfang.core.scoping import _one_or_404, scoped_or, subtree_q
+
+from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Slot, SpotCheck, SupportRequest
+from .policy import policy_for, window_bounds
 
 
-def key_person_list(*, actor, org: OrgUnit | None = None, category: str = "", source: str = "", status: str = "") -> QuerySet[KeyPerson]:
-    qs = scoped(KeyPerson.objects.select_related("resident", "resident__household", "resident__household__grid", "created_by"), actor)
-    if org is not None:
-        qs = qs.filter(subtree_q("org_path", org.path))
+def _mine(actor) -> QuerySet:
+    """Ids of the orders the actor is named for as a cadre (served by the cadre index)."""
+    return Cadre.objects.filter(user_id=getattr(actor, "pk", None)).values("order_id")
+
+
+def _assigned(actor, order_field: str) -> Q:
+    if order_field == "key_person":
+        return Q(pk__in=QuarantineOrder.objects.filter(pk__in=_mine(actor)).values("key_person_id"))
+    return Q(**{f"{order_field or 'pk'}__in": _mine(actor)})
+
+
+def visible(queryset: QuerySet, actor, *, order_field: str = "") -> QuerySet:
+    """The actor's jurisdiction, plus what belongs to the orders they are named for.
+    `order_field` leads from the model to its order ("" for orders, "key_person" for files)."""
+    return scoped_or(queryset, actor, _assigned(actor, order_field))
+
+
+def mine_only(queryset: QuerySet, actor, *, order_field: str = "") -> QuerySet:
+    """Only what belongs to the orders the actor is named for ("mine")."""
+    return queryset.filter(_assigned(actor, order_field))
+
+
+def _in_org(queryset: QuerySet, org: OrgUnit | None) -> QuerySet:
+    return queryset.filter(subtree_q(queryset.model.scope_path_field, org.path)) if org is not None else queryset
+
+
+# --- key persons ----------------------------------------------------------------------------
+
+def key_person_list(*, actor, org: OrgUnit | None = None, category: str = "", source: str = "", status: str = "",
+                    mine: bool = False) -> QuerySet[KeyPerson]:
+    qs = KeyPerson.objects.select_related("resident", "resident__household", "resident__household__grid", "created_by")
+    qs = mine_only(qs, actor, order_field="key_person") if mine else _in_org(visible(qs, actor, order_field="key_person"), org)
     for field, value in (("category", category), ("source", source), ("status", status)):
         if value:
             qs = qs.filter(**{field: value})
     return qs
+
+
+def access_key_person(*, actor, uid) -> KeyPerson:
+    qs = KeyPerson.objects.select_related("resident", "resident__household", "resident__household__grid", "created_by")
+    return _one_or_404(visible(qs, actor, order_field="key_person"), uid=uid)
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+ORDER_RELATED = ("resident", "resident__household", "resident__household__grid", "key_person", "room", "room__site")
+
+
+def order_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str = "", mine: bool = False,
+               ending_by: dt.date | None = None) -> QuerySet[QuarantineOrder]:
+    qs = QuarantineOrder.objects.select_related(*ORDER_RELATED).prefetch_related("cadres")
+    qs = mine_only(qs, actor) if mine else _in_org(visible(qs, actor), org)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if ending_by:
+        qs = qs.filter(end_date__lte=ending_by)
+    return qs
+
+
+def access_order(*, actor, uid) -> QuarantineOrder:
+    return _one_or_404(visible(QuarantineOrder.objects.select_related(*ORDER_RELATED), actor), uid=uid)
+
+
+def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:
+    return order.checks.select_related("measured_by").order_by("-day", "-slot", "-checked_at")
+
+
+# --- today's follow-up list -----------------------------------------------------------------
+
+class State:
+    OVERDUE, DUE, UPCOMING, DONE = "overdue", "due", "upcoming", "done"
+    ORDER = [OVERDUE, DUE, UPCOMING, DONE]
+
+
+@dataclass(frozen=True)
+class FollowUpDay:
+    """The windows of one day as seen at `now`: which are open, which have closed."""
+
+    day: dt.date
+    now: dt.datetime
+    windows: dict  # slot -> (start, end)
+
+    def slot_state_q(self, slot: str) -> dict[str, Q]:
+        """{state: condition on an order} for one window of the day."""
+        start, end = self.windows[slot]
+        done = Q(**{f"{slot}_checked_on": self.day})
+        owed = Q(checks_from__lt=end)  # an order entered after the window closed owes nothing for it
+        if self.now < start:
+            pending = State.UPCOMING
+        elif self.now < end:
+            pending = State.DUE
+        else:
+            pending = State.OVERDUE
+        return {State.DONE: owed & done, pending: owed & ~done}
+
+
+def followup_day(*, district_id: int, now: dt.datetime | None = None) -> FollowUpDay:
+    now = now or clock.now()
+    day = timezone.localdate(now)
+    policy = policy_for(district_id=district_id)
+    return FollowUpDay(day=day, now=now, windows={s: window_bounds(policy, day, s) for s in Slot.values})
+
+
+def followup_base(*, actor, day: FollowUpDay) -> QuerySet[QuarantineOrder]:
+    """Active orders that owe at least one check today."""
+    last_end = max(end for _start, end in day.windows.values())
+    return QuarantineOrder.objects.filter(status=QuarantineOrder.Status.ACTIVE, end_date__gte=day.day, checks_from__lt=last_end)
+
+
+def _state_case(day: FollowUpDay) -> Case:
+    """The order's state for the day: overdue if a window closed unchecked, else due if an open
+    window is unchecked, else upcoming if nothing has opened, else done."""
+    m, a = day.slot_state_q(Slot.MORNING), day.slot_state_q(Slot.AFTERNOON)
+    whens = []
+    for state in State.ORDER:
+        cond = m.get(state, Q(pk__in=[])) | a.get(state, Q(pk__in=[]))
+        if state == State.UPCOMING:  # upcoming only while nothing else is owed
+            cond = cond & ~(m.get(State.DUE, Q(pk__in=[])) | a.get(State.DUE, Q(pk__in=[])))
+        whens.append(When(cond, then=Value(State.ORDER.index(state))))
+    return Case(*whens, default=Value(State.ORDER.index(State.DONE)), output_field=IntegerField())
+
+
+def followup_list(*, actor, org: OrgUnit | None = None, mine: bool = False, cadre_user_id: int | None = None, state: str = "",
+                  now: dt.datetime | None = None) -> tuple[QuerySet[QuarantineOrder], dict[str, int], FollowUpDay]:
+    """Today's follow-ups, live from the orders: (rows ordered overdue → due → upcoming → done,
+    counts per state, the day's windows). Each row carries `state` and the two windows' states."""
+    day = followup_day(district_id=int(actor.jurisdiction.path[:PATH_SEGMENT]), now=now)
+    qs = followup_base(actor=actor, day=day)
+    if mine:
+        qs = mine_only(qs, actor)
+    else:
+        qs = _in_org(visible(qs, actor), org)
+    if cadre_user_id:
+        qs = qs.filter(pk__in=Cadre.objects.filter(user_id=cadre_user_id).values("order_id"))
+    counts = followup_counts(qs, day)
+    rows = qs.annotate(state_rank=_state_case(day))
+    if state in State.ORDER:
+        rows = rows.filter(state_rank=State.ORDER.index(state))
+    rows = rows.select_related(*ORDER_RELATED).prefetch_related("cadres").order_by("state_rank", "org_path", "resident__household__room", "pk")
+    return rows, counts, day
+
+
+def followup_counts(qs: QuerySet[QuarantineOrder], day: FollowUpDay) -> dict[str, int]:
+    """Orders per state and the checks owed, in one aggregate over the follow-up index."""
+    rank = _state_case(day)
+    aggregates = {state: Count("pk", filter=Q(_rank=i)) for i, state in enumerate(State.ORDER)}
+    for slot in Slot.values:
+        for state, cond in day.slot_state_q(slot).items():
+            aggregates[f"{slot}_{state}"] = Count("pk", filter=cond)
+    row = qs.alias(_rank=rank).aggregate(total=Count("pk"), **aggregates)
+    row["checks_done"] = sum(row[f"{s}_{State.DONE}"] for s in Slot.values)
+    row["checks_overdue"] = sum(row.get(f"{s}_{State.OVERDUE}", 0) for s in Slot.values)
+    return row
+
+
+def row_slot_state(order: QuarantineOrder, day: FollowUpDay, slot: str) -> str:
+    """The state of one window for one order, in Python (for the rows on the page)."""
+    start, end = day.windows[slot]
+    if order.checks_from >= end:
+        return ""
+    if getattr(order, f"{slot}_checked_on") == day.day:
+        return State.DONE
+    return State.UPCOMING if day.now < start else State.DUE if day.now < end else State.OVERDUE
+
+
+def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: FollowUpDay) -> list[dict]:
+    """Per child node (street, community, grid): orders and their states, so the district
+    sees where checks are overdue. One query grouped by path, folded into the children."""
+    qs = _in_org(visible(followup_base(actor=actor, day=day), actor), org)
+    grouped = (qs.alias(_rank=_state_case(day)).values("org_path")
+               .annotate(**{s: Count("pk", filter=Q(_rank=i)) for i, s in enumerate(State.ORDER)}))
+    out = {c.path: {"org": c, "total": 0, **{s: 0 for s in State.ORDER}} for c in children}
+    width = len(children[0].path) if children else 0
+    for g in grouped:
+        bucket = out.get(g["org_path"][:width])
+        if bucket is None:
+            continue
+        for s in State.ORDER:
+            bucket[s] += g[s]
+            bucket["total"] += g[s]
+    return [b for b in out.values() if b["total"]]
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+def alert_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str = "", mine: bool = False) -> QuerySet[Alert]:
+    qs = Alert.objects.select_related("key_person", "key_person__resident", "key_person__resident__household", "order",
+                                      "acknowledged_by", "closed_by", "health_check")
+    qs = mine_only(qs, actor, order_field="order") if mine else _in_org(visible(qs, actor, order_field="order"), org)
+    if status == "unclosed":
+        qs = qs.exclude(status=Alert.Status.CLOSED)
+    elif status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def access_alert(*, actor, uid) -> Alert:
+    qs = Alert.objects.select_related("key_person", "key_person__resident", "key_person__resident__household", "order", "health_check")
+    return _one_or_404(visible(qs, actor, order_field="order"), uid=uid)
+
+
+def alert_open_count(*, actor) -> int:
+    """For the badge in the navigation: open alerts the actor should act on."""
+    if getattr(actor, "jurisdiction", None) is None:
+        return 0
+    return visible(Alert.objects.filter(status=Alert.Status.OPEN), actor, order_field="order").count()
+
+
+# --- spot checks and living support ---------------------------------------------------------
+
+def spot_check_list(*, actor, order: QuarantineOrder | None = None) -> QuerySet[SpotCheck]:
+    qs = visible(SpotCheck.objects.select_related("order__resident", "checked_by"), actor, order_field="order")
+    return qs.filter(order=order) if order is not None else qs
+
+
+def support_request_list(*, actor, org: OrgUnit | None = None, status: str = "", order: QuarantineOrder | None = None,
+                         mine: bool = False) -> QuerySet[SupportRequest]:
+    qs = SupportRequest.objects.select_related("order__resident", "order__resident__household", "fulfilled_by", "created_by")
+    qs = mine_only(qs, actor, order_field="order") if mine else _in_org(visible(qs, actor, order_field="order"), org)
+    if order is not None:
+        qs = qs.filter(order=order)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def access_support_request(*, actor, uid) -> SupportRequest:
+    return _one_or_404(visible(SupportRequest.objects.select_related("order__resident"), actor, order_field="order"), uid=uid)
+
+
+# --- releases and the numbers of "早发现、早报告、早隔离" --------------------------------------
+
+def release_list(*, actor, org: OrgUnit | None = None, since: dt.date | None = None, until: dt.date | None = None,
+                 kind: str = "") -> QuerySet[QuarantineOrder]:
+    qs = QuarantineOrder.objects.filter(status=QuarantineOrder.Status.RELEASED).select_related(*ORDER_RELATED, "ended_by")
+    qs = _in_org(visible(qs, actor), org)
+    if since:
+        qs = qs.filter(ended_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min)))
+    if until:
+        qs = qs.filter(ended_at__lt=timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min)))
+    if kind:
+        qs = qs.filter(release_kind=kind)
+    return qs.order_by("-ended_at", "-id")
+
+
+def release_stats(*, releases: QuerySet[QuarantineOrder]) -> dict:
+    """Releases per day and per kind, and the average days in quarantine."""
+    per_day: dict[dt.date, int] = {}
+    kinds: dict[str, int] = {}
+    days = []
+    for ended_at, kind, start, in releases.values_list("ended_at", "release_kind", "start_date").iterator(chunk_size=5000):
+        local = timezone.localdate(ended_at)
+        per_day[local] = per_day.get(local, 0) + 1
+        kinds[kind] = kinds.get(kind, 0) + 1
+        days.append((local - start).days + 1)
+    return {"total": sum(kinds.values()), "per_day": sorted(per_day.items()), "kinds": kinds,
+            "mean_days": round(statistics.fmean(days), 1) if days else None}
+
+
+def _hours(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0, "median": None, "p90": None, "max": None}
+    values = sorted(values)
+    return {"n": len(values), "median": round(statistics.median(values), 1),
+            "p90": round(values[min(len(values) - 1, int(len(values) * 0.9))], 1), "max": round(values[-1], 1)}
+
+
+def timeliness(*, actor, org: OrgUnit | None = None, since: dt.date, until: dt.date) -> dict:
+    """早发现、早报告、早隔离 as numbers, in hours: from a person being flagged to their first
+    order; from a fever/symptom alert to its acknowledgement and to its disposition."""
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    orders = _in_org(visible(QuarantineOrder.objects.all(), actor), org).filter(created_at__gte=start, created_at__lt=end)
+    first_orders = orders.exclude(Exists(QuarantineOrder.objects.filter(key_person=OuterRef("key_person"), created_at__lt=OuterRef("created_at"))))
+    isolation = [(created - flagged).total_seconds() / 3600
+                 for created, flagged in first_orders.values_list("created_at", "key_person__flagged_at") if flagged]
+    alerts = _in_org(visible(Alert.objects.filter(kind__in=[Alert.Kind.FEVER, Alert.Kind.SYMPTOM]), actor, order_field="order"), org)
+    alerts = alerts.filter(raised_at__gte=start, raised_at__lt=end)
+    acknowledged, disposed, open_now = [], [], 0
+    for raised, ack, closed in alerts.values_list("raised_at", "acknowledged_at", "closed_at"):
+        if ack:
+            acknowledged.append((ack - raised).total_seconds() / 3600)
+        if closed:
+            disposed.append((closed - raised).total_seconds() / 3600)
+        else:
+            open_now += 1
+    return {"flag_to_isolation": _hours(isolation), "alert_to_acknowledged": _hours(acknowledged),
+            "alert_to_disposition": _hours(disposed), "alerts_open": open_now}

@@ -1,0 +1,40 @@
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from lianfang.core import clock
+from lianfang.core.audit import COMMAND
+from lianfang.quarantine import services
+from lianfang.quarantine.models import Category, Duty, OrderKind, Scheme, Source
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """An aware local datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def frozen():
+    """frozen(datetime) sets the clock; it runs again after the test."""
+    yield clock.set_now
+    clock.set_now(None)
+
+
+def watch(world, key: str = "a", *, resident=None, category: str = Category.CLOSE_CONTACT, kind: str = OrderKind.HOME_QUARANTINE,
+          start: dt.date | None = None, days: int | None = None, doctor=None, cadre_name: str = "王干部", room=None):
+    """A key person with an active order, named for a cadre and the street's doctor (2包1)."""
+    officer = getattr(world, f"street_officer_{key}")
+    resident = resident or getattr(world, f"resident_{key}")
+    person, _ = services.key_person_register(actor=officer, resident=resident, category=category, source=Source.SCREENING, via=COMMAND)
+    doctor = doctor if doctor is not None else getattr(world, f"doctor_{key}")
+    cadres = [{"duty": Duty.VILLAGE, "name": cadre_name, "phone": "13900001111"},
+              {"duty": Duty.DOCTOR, "name": "", "user": doctor}]
+    return services.quarantine_order_start(actor=officer, key_person=person, kind=kind, start_date=start or clock.today(), days=days,
+                                           scheme=Scheme.TWO_FOR_ONE, cadres=cadres, room=room, via=COMMAND)
+
+
+def check(order, actor, temperature="36.5", *, symptoms=(), checked_at=None, **kw):
+    return services.health_check_record(actor=actor, order=order, uid=uuid.uuid4(), temperature=temperature, symptoms=list(symptoms),
+                                        checked_at=checked_at, via=COMMAND, **kw)
