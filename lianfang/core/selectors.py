@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from .models import AuditEntry, OrgUnit, ResponsiblePerson
+from .models import PATH_SEGMENT, AuditEntry, OrgUnit, ResponsiblePerson
 from .roles import Capability, has_capability
 from .scoping import access, scoped
 
@@ -23,6 +24,13 @@ def org_unit_list(*, actor, level: str = "", q: str = "", parent: OrgUnit | None
 
 def access_org_unit(*, actor, code: str) -> OrgUnit:
     return access(OrgUnit.objects.select_related("parent"), actor, code=code)
+
+
+def district_of(*, actor) -> OrgUnit:
+    """The district the actor works in (the root of their path), for district-wide settings."""
+    if getattr(actor, "jurisdiction", None) is None:
+        raise Http404
+    return OrgUnit.objects.get(pk=int(actor.jurisdiction.path[:PATH_SEGMENT]))
 
 
 def org_unit_breadcrumbs(*, actor, org_unit: OrgUnit) -> list[OrgUnit]:

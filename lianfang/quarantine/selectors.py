@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from lianfang.core import clock
 from lianfang.core.models import PATH_SEGMENT, OrgUnit
-from lianfang.core.scoping import _one_or_404, scoped_or, subtree_q
+from lianfang.core.scoping import _one_or_404, scoped, scoped_or, subtree_q
 
-from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Slot, SpotCheck, SupportRequest
+from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Room, Site, Slot, SpotCheck, SupportRequest
 from .policy import policy_for, window_bounds
 
 
@@ -81,6 +81,12 @@ def order_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str
 
 def access_order(*, actor, uid) -> QuarantineOrder:
     return _one_or_404(visible(QuarantineOrder.objects.select_related(*ORDER_RELATED), actor), uid=uid)
+
+
+def access_room(*, actor, site_uid, number: str) -> Room:
+    """A room of a site in the actor's jurisdiction (404 otherwise)."""
+    site = _one_or_404(scoped(Site.objects.all(), actor), uid=site_uid)
+    return _one_or_404(site.rooms.select_related("site"), number=(number or "").strip())
 
 
 def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:
@@ -185,6 +191,16 @@ def row_slot_state(order: QuarantineOrder, day: FollowUpDay, slot: str) -> str:
     return State.UPCOMING if day.now < start else State.DUE if day.now < end else State.OVERDUE
 
 
+def followup_rows(rows, day: FollowUpDay) -> list[QuarantineOrder]:
+    """The rows of a page with their state and both windows' states set."""
+    rows = list(rows)
+    for order in rows:
+        order.state = State.ORDER[order.state_rank]
+        order.morning = row_slot_state(order, day, Slot.MORNING)
+        order.afternoon = row_slot_state(order, day, Slot.AFTERNOON)
+    return rows
+
+
 def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: FollowUpDay) -> list[dict]:
     """Per child node (street, community, grid): orders and their states, so the district
     sees where checks are overdue. One query grouped by path, folded into the children."""
@@ -216,6 +232,10 @@ def alert_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def check_alert(*, check: HealthCheck) -> Alert | None:
+    return Alert.objects.filter(health_check=check).first() if check.is_abnormal else None
 
 
 def access_alert(*, actor, uid) -> Alert:

@@ -704,6 +704,17 @@ def support_request_close(*, actor, request: SupportRequest, status: str, fulfil
     return request
 
 
+def cadres_resolve(*, actor, cadres: list[dict]) -> list[dict]:
+    """Cadres as typed (duty, name, phone, username) with their user accounts looked up."""
+    out = []
+    for c in cadres:
+        username = (c.get("username") or "").strip()
+        if not (username or (c.get("name") or "").strip() or (c.get("phone") or "").strip()):
+            continue  # an empty row of the form
+        out.append({**c, "user": cadre_user_for(actor=actor, username=username) if username else None})
+    return out
+
+
 def cadre_user_for(*, actor, username: str) -> User:
     """A user named as a cadre must belong to the actor's district."""
     user = User.objects.filter(username=username, is_active=True).select_related("jurisdiction").first()
