@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "lianfang.registry",
     "lianfang.quarantine",
     "lianfang.screening",
+    "lianfang.tracing",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# plotly.js comes from the plotly wheel (core/plotly.py), never from a CDN.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "lianfang.core.plotly.PlotlyFinder",
+]
 MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
