@@ -26,6 +26,7 @@ from lianfang.quarantine.api import router as quarantine_router  # noqa: E402
 from lianfang.quarantine.site_api import router as quarantine_site_router  # noqa: E402
 from lianfang.screening.api import router as screening_router  # noqa: E402
 from lianfang.screening.import_api import router as screening_import_router  # noqa: E402
+from lianfang.tracing.api import router as tracing_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
@@ -34,3 +35,4 @@ api.add_router("/", screening_router)
 api.add_router("/", screening_import_router)
 api.add_router("/", quarantine_router)
 api.add_router("/", quarantine_site_router)
+api.add_router("/", tracing_router)

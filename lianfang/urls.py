@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("lianfang.core.urls")),
     path("registry/", include("lianfang.registry.urls")),
     path("screening/", include("lianfang.screening.urls")),
+    path("tracing/", include("lianfang.tracing.urls")),
     path("", include("lianfang.quarantine.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,7 +13,15 @@ from lianfang.core.models import PATH_SEGMENT, Level, OrgUnit
 from lianfang.core.scoping import access, scoped, subtree_q
 
 from . import chains as chain_layout
-from .models import Case, Classification, Contact, ContactKind, Setting, TrajectoryEntry
+from .models import (
+    CLASSIFICATION_TRANSITIONS,
+    Case,
+    Classification,
+    Contact,
+    ContactKind,
+    Setting,
+    TrajectoryEntry,
+)
 
 _MASKED_ID = re.compile(r"^(\d{6})\*+(\d{3}[\dX])$")
 
@@ -41,7 +49,7 @@ def case_list(
     onset_from: dt.date | None = None, onset_to: dt.date | None = None,
 ) -> QuerySet[Case]:
     qs = scoped(Case.objects.select_related("org", "resident", "infected_by"), actor).annotate(
-        contact_count=Count("contacts"))
+        contact_count=Count("contacts")).order_by("-reported_on", "-id")  # a grouped query drops Meta.ordering
     if org is not None:
         qs = qs.filter(subtree_q("org_path", org.path))
     if classification in Classification.values:
@@ -62,6 +70,10 @@ def case_list(
 def access_case(*, actor, uid) -> Case:
     return access(Case.objects.select_related("org", "resident", "resident__household", "infected_by", "key_person",
                                               "created_by"), actor, uid=uid)
+
+
+def next_classifications(case: Case) -> set[str]:
+    return set(CLASSIFICATION_TRANSITIONS.get(case.classification, ()))
 
 
 def case_history(*, case: Case) -> QuerySet:

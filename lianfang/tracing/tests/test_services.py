@@ -13,7 +13,12 @@ from lianfang.core.tests.factories import make_id_number, make_resident
 from lianfang.quarantine.models import KeyPerson, QuarantineOrder
 from lianfang.tracing.models import Case, ClassificationChange, Contact, TrajectoryEntry
 from lianfang.tracing.services import (
-    case_classify, case_update, contact_hand_over, contact_to_case, trajectory_add, trajectory_remove,
+    case_classify,
+    case_update,
+    contact_hand_over,
+    contact_to_case,
+    trajectory_add,
+    trajectory_remove,
 )
 
 from .factories import add_contact, register_case
