@@ -220,10 +220,6 @@ CONTACT_COLOR = "#1a73e8"
 LABELLED_CHAINS = 40  # chains named on the drawing; the rest by hovering
 
 
-def _num(v: float) -> float | int:
-    return int(v) if v == int(v) else v
-
-
 def chain_figure(placed: list[tuple[ChainLayout, float, float]], *, case_text, contact_text, labels: dict, chain_label) -> dict:
     """The plotly figure (as a dict, ready for JSON) of packed chains: one WebGL trace per case
     classification and one for contacts, two line traces for the links (None between segments,
@@ -238,7 +234,7 @@ def chain_figure(placed: list[tuple[ChainLayout, float, float]], *, case_text, c
             if node.kind == CASE:
                 uid_of_case[node.row.id] = node.row.uid
         for node in nodes:
-            x, y = _num(ox + node.x), _num(-(oy + node.y))
+            x, y = ox + node.x, -(oy + node.y)
             if node.kind == CASE:
                 t = traces[node.row.classification]
                 t["text"].append(case_text(node.row))
@@ -252,11 +248,11 @@ def chain_figure(placed: list[tuple[ChainLayout, float, float]], *, case_text, c
             if node.parent is not None:
                 p = nodes[node.parent]
                 lx, ly = lines[node.kind]
-                lx.extend((_num(ox + p.x), x, None))
-                ly.extend((_num(-(oy + p.y)), y, None))
+                lx.extend((ox + p.x, x, None))
+                ly.extend((-(oy + p.y), y, None))
         if n < LABELLED_CHAINS:
-            label_x.append(_num(ox))
-            label_y.append(_num(-oy + 0.6))
+            label_x.append(ox)
+            label_y.append(-oy + 0.6)
             label_text.append(chain_label(n + 1, lay.chain))
     data = [
         {"type": "scattergl", "mode": "lines", "name": str(labels["contact_links"]), "x": lines[CONTACT][0], "y": lines[CONTACT][1],
