@@ -161,7 +161,7 @@ def follow_up_list(request, filters: Query[FollowUpFilters]):
     page = Paginator(rows, 100).get_page(filters.page)
     _audit_list(request, "quarantine_order", filters)
     return {"day": day.day, "now": day.now, "counts": {k: v for k, v in counts.items() if isinstance(v, int)},
-            "count": page.paginator.count, "items": selectors.followup_rows(page.object_list, day)}
+            "count": page.paginator.count, "items": list(selectors.followup_rows(page.object_list, day))}
 
 
 # --- alerts ---------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lianfang.core import clock
 from lianfang.core.models import PATH_SEGMENT, OrgUnit
-from lianfang.core.scoping import _one_or_404, scoped, scoped_or, subtree_q
+from lianfang.core.scoping import _one_or_404, overlapping, scoped_or, subtree_q
 
 from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Room, Site, Slot, SpotCheck, SupportRequest
 from .policy import policy_for, window_bounds
@@ -83,14 +84,20 @@ def access_order(*, actor, uid) -> QuarantineOrder:
     return _one_or_404(visible(QuarantineOrder.objects.select_related(*ORDER_RELATED), actor), uid=uid)
 
 
+def site_choices(*, actor) -> QuerySet[Site]:
+    """Open sites a person of the actor's jurisdiction can be sent to: the district's hotels
+    serve every street, a street's own serve the street."""
+    return overlapping(Site.objects.filter(is_open=True), actor).prefetch_related("rooms")
+
+
 def access_room(*, actor, site_uid, number: str) -> Room:
-    """A room of a site in the actor's jurisdiction (404 otherwise)."""
-    site = _one_or_404(scoped(Site.objects.all(), actor), uid=site_uid)
+    """A room of a site the actor may send people to (404 otherwise)."""
+    site = _one_or_404(overlapping(Site.objects.all(), actor), uid=site_uid)
     return _one_or_404(site.rooms.select_related("site"), number=(number or "").strip())
 
 
 def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:
-    return order.checks.select_related("measured_by").order_by("-day", "-slot", "-checked_at")
+    return order.checks.select_related("measured_by").order_by("-checked_at", "-id")
 
 
 # --- today's follow-up list -----------------------------------------------------------------
@@ -98,6 +105,7 @@ def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:
 class State:
     OVERDUE, DUE, UPCOMING, DONE = "overdue", "due", "upcoming", "done"
     ORDER = [OVERDUE, DUE, UPCOMING, DONE]
+    LABELS = {OVERDUE: _("Overdue"), DUE: _("Due now"), UPCOMING: _("Upcoming"), DONE: _("Done"), "": _("Not owed")}
 
 
 @dataclass(frozen=True)
@@ -191,14 +199,17 @@ def row_slot_state(order: QuarantineOrder, day: FollowUpDay, slot: str) -> str:
     return State.UPCOMING if day.now < start else State.DUE if day.now < end else State.OVERDUE
 
 
-def followup_rows(rows, day: FollowUpDay) -> list[QuarantineOrder]:
-    """The rows of a page with their state and both windows' states set."""
-    rows = list(rows)
+def followup_rows(rows, day: FollowUpDay):
+    """Rows (of a page, or every row of an export, lazily) with their states set."""
     for order in rows:
         order.state = State.ORDER[order.state_rank]
         order.morning = row_slot_state(order, day, Slot.MORNING)
         order.afternoon = row_slot_state(order, day, Slot.AFTERNOON)
-    return rows
+        order.today = day.day
+        order.day_no = order.day_number(day.day)
+        order.state_label, order.morning_label, order.afternoon_label = (
+            State.LABELS[order.state], State.LABELS[order.morning], State.LABELS[order.afternoon])
+        yield order
 
 
 def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: FollowUpDay) -> list[dict]:

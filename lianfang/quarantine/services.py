@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -341,11 +341,11 @@ def quarantine_order_release(*, actor, order: QuarantineOrder, early: bool = Fal
     _require_active(order)
     today = clock.today()
     conditions = release_conditions(order=order)
+    # From the end date on, a release is the ordinary one and the conditions apply.
+    early = early and today < order.end_date
     if early:
         if not (reason or "").strip():
             raise DomainError(_("Say why the person is released early."), field="reason")
-        if today >= order.end_date:
-            early = False
     else:
         if today < order.end_date:
             raise DomainError(_("The period ends on %(date)s; release early with a reason, or extend.") % {"date": order.end_date},
@@ -554,7 +554,10 @@ def overdue_escalate(*, now: dt.datetime | None = None) -> int:
                     continue
                 missed = (QuarantineOrder.objects
                           .filter(district_id=district_id, status=QuarantineOrder.Status.ACTIVE, end_date__gte=day, checks_from__lt=end)
-                          .filter(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": day}))
+                          # The column holds the latest day checked: equal to `day` settles it; a later day
+                          # says nothing about `day` itself, so the check rows are asked then.
+                          .exclude(**{field: day})
+                          .exclude(Exists(HealthCheck.objects.filter(order=OuterRef("pk"), day=day, slot=slot)))
                           .values_list("pk", "key_person_id", "org_path"))
                 label = _("%(slot)s check of %(day)s missed (window closed %(time)s).") % {
                     "slot": Slot(slot).label, "day": day, "time": timezone.localtime(end).strftime("%H:%M")}
