@@ -173,7 +173,7 @@ def case_register(
 
 
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("resident").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("resident").get(pk=case.pk)
 
 
 @transaction.atomic
@@ -392,7 +392,8 @@ def contact_to_case(
     in the same cluster, and their key-person file is recategorised."""
     require(actor, Capability.TRACE_CASES)
     _in_scope(actor, contact.org_path)
-    contact = Contact.objects.select_for_update().select_related("case", "resident", "resident__household__org").get(pk=contact.pk)
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("case", "resident", "resident__household__org").get(
+        pk=contact.pk)
     _transition(contact, Contact.Status.BECAME_CASE)
     source = contact.case
     case = case_register(
