@@ -565,7 +565,12 @@ def overdue_escalate(*, now: dt.datetime | None = None) -> int:
                                 kind=Alert.Kind.OVERDUE, detail=label, raised_at=end)
                           for pk, kp, path in missed.iterator(chunk_size=2000)]
                 for i in range(0, len(alerts), 1000):
-                    raised += len(Alert.objects.bulk_create(alerts[i:i + 1000], ignore_conflicts=True))
+                    batch = alerts[i:i + 1000]
+                    known = set(Alert.objects.filter(key__in=[a.key for a in batch]).values_list("key", flat=True))
+                    fresh = [a for a in batch if a.key not in known]
+                    # ignore_conflicts: another run raising the same alert at the same moment is harmless.
+                    Alert.objects.bulk_create(fresh, ignore_conflicts=True)
+                    raised += len(fresh)
     return raised
 
 
