@@ -217,7 +217,7 @@ CASE_STYLE = {
     "confirmed": "#b3261e", "asymptomatic": "#e8710a", "suspected": "#f2b600", "excluded": "#9aa0a6",
 }
 CONTACT_COLOR = "#1a73e8"
-LABELLED_CHAINS = 40  # chains named on the drawing; the rest by hovering
+LABELLED_CHAINS = 12  # chains named on the drawing (more only overlap); the rest by hovering
 
 
 def chain_figure(placed: list[tuple[ChainLayout, float, float]], *, case_text, contact_text, labels: dict, chain_label) -> dict:
@@ -260,12 +260,12 @@ def chain_figure(placed: list[tuple[ChainLayout, float, float]], *, case_text, c
         {"type": "scattergl", "mode": "lines", "name": str(labels["infection_links"]), "x": lines[CASE][0], "y": lines[CASE][1],
          "line": {"color": "#5b6472", "width": 2}, "hoverinfo": "skip"},
         {"type": "scattergl", "mode": "markers", "name": str(labels[CONTACT]), **traces[CONTACT],
-         "marker": {"color": CONTACT_COLOR, "size": 6}, "hoverinfo": "text"},
+         "marker": {"color": CONTACT_COLOR, "size": 5}, "hoverinfo": "text"},
     ]
     for classification, color in CASE_STYLE.items():
         if traces[classification]["x"]:
             data.append({"type": "scattergl", "mode": "markers", "name": str(labels[classification]), **traces[classification],
-                         "marker": {"color": color, "size": 11, "line": {"color": "#fff", "width": 1}}, "hoverinfo": "text"})
+                         "marker": {"color": color, "size": 9, "line": {"color": "#fff", "width": 1}}, "hoverinfo": "text"})
     data.append({"type": "scatter", "mode": "text", "x": label_x, "y": label_y, "text": label_text, "textposition": "top right",
                  "hoverinfo": "skip", "showlegend": False, "textfont": {"size": 11, "color": "#1d2430"}})
     axis = {"visible": False, "showgrid": False, "zeroline": False}
