@@ -171,9 +171,16 @@ def test_demo_command_creates_the_logins_once_and_reuses_the_district(db, data_d
     visits = ScreeningVisit.objects.count()
     assert ScreeningRound.objects.get().is_open and visits > 0  # the demo shows a round at work
 
+    from lianfang.quarantine.models import Alert, HealthCheck, QuarantineOrder
+
+    orders, checks = QuarantineOrder.objects.count(), HealthCheck.objects.count()
+    assert orders >= 5 and checks > 50  # the demo shows people in quarantine with their checks
+    assert Alert.objects.filter(kind="fever").count() == 1 and QuarantineOrder.objects.filter(status="released").count() == 1
+
     call_command("demo", "--no-serve", "--residents", "300", stdout=io.StringIO())
     assert (OrgUnit.objects.count(), Resident.objects.count(), User.objects.count()) == before
     assert (ScreeningRound.objects.count(), ScreeningVisit.objects.count()) == (1, visits)
+    assert (QuarantineOrder.objects.count(), HealthCheck.objects.count()) == (orders, checks)
 
     usernames = ["district", "street", "street2", "grid", "checkpoint", "doctor", "police", "inspector", "supervision"]
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(usernames)

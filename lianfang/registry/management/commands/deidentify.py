@@ -4,6 +4,7 @@ from lianfang.core.audit import COMMAND
 from lianfang.core.models import Level, OrgUnit
 from lianfang.registry.services import registry_deidentify
 from lianfang.screening.importing import screening_import_data_delete
+from lianfang.tracing.services import tracing_deidentify
 
 
 class Command(BaseCommand):
@@ -21,4 +22,5 @@ class Command(BaseCommand):
             raise CommandError("This removes every name, ID number and phone of the district for good. Add --yes.")
         count = registry_deidentify(district=unit, via=COMMAND)
         screening_import_data_delete(district=unit)
+        tracing_deidentify(district=unit, via=COMMAND)
         self.stdout.write(self.style.SUCCESS(f"{unit.name}: {count} residents de-identified."))
