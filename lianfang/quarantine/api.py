@@ -2,6 +2,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -126,6 +127,17 @@ def order_end(request, uid: UUID, payload: EndIn):
 def order_notice_signed(request, uid: UUID):
     order = selectors.access_order(actor=request.user, uid=uid)
     return services.notice_mark_signed(actor=request.user, order=order, via=Via.from_request(request))
+
+
+@router.get("/quarantine/orders/{uid}/notice.pdf", response={200: None})
+def order_notice_pdf(request, uid: UUID):
+    """The medical observation notice (PDF, Chinese) to print and sign at the door."""
+    from .notice import notice_pdf
+
+    order = selectors.access_order(actor=request.user, uid=uid)
+    pdf = notice_pdf(order=order)
+    audit_view(actor=request.user, record=order, object_type="quarantine_order", via=Via.from_request(request))
+    return HttpResponse(pdf, content_type="application/pdf")
 
 
 # --- health checks and follow-ups -----------------------------------------------------------

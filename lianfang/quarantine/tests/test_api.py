@@ -114,3 +114,13 @@ def test_an_order_is_extended_and_released_through_the_api(world, frozen, token_
     assert released.json()["status"] == "released" and released.json()["release_kind"] == "early"
     assert api("get", "/api/quarantine/releases").json()["count"] == 1
     assert api("get", f"/api/key-persons/{order.key_person.uid}").json()["status"] == "released"
+
+
+def test_the_notice_is_a_pdf_for_the_person_and_marked_signed_by_the_doctor(world, order, token_client):
+    pdf = token_client(world.doctor_a)("get", f"/api/quarantine/orders/{order.uid}/notice.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert token_client(world.doctor_b)("get", f"/api/quarantine/orders/{order.uid}/notice.pdf").status_code == 404
+    signed = token_client(world.doctor_a)("post", f"/api/quarantine/orders/{order.uid}/notice-signed")
+    assert signed.status_code == 200 and signed.json()["notice_signed_at"]
+    again = token_client(world.doctor_a)("post", f"/api/quarantine/orders/{order.uid}/notice-signed")
+    assert again.status_code == 400 and again.json()["code"] == "signed"
