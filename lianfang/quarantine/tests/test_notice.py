@@ -27,7 +27,7 @@ CADRES = [{"duty": "village", "name": "李四", "phone": "13900001111"}, {"duty"
 
 
 @pytest.fixture
-def frozen():
+def at_start():
     clock.set_now(dt.datetime(2020, 2, 3, 10, 0, tzinfo=dt.UTC))
     yield
     clock.set_now(None)
@@ -53,7 +53,7 @@ def embedded_fonts(reader: PdfReader) -> set[str]:
     return fonts
 
 
-def test_it_renders_the_notice_with_the_person_dates_and_cadres(world, frozen):
+def test_it_renders_the_notice_with_the_person_dates_and_cadres(world, at_start):
     order = order_for(world)
     pdf = notice.notice_pdf(order=order)
     assert pdf.startswith(b"%PDF-")
@@ -73,13 +73,13 @@ def test_it_renders_the_notice_with_the_person_dates_and_cadres(world, frozen):
     assert any("CJK" in f for f in embedded_fonts(reader))
 
 
-def test_it_reads_in_english_on_request(world, frozen):
+def test_it_reads_in_english_on_request(world, at_start):
     text, _reader = pdf_text(notice.notice_pdf(order=order_for(world), language="en"))
     flat = " ".join(text.split())
     assert "Notice of home medical observation" in flat and "14 days" in flat and "Stay at home for the whole period" in flat
 
 
-def test_a_central_order_names_the_site_and_room(world, frozen):
+def test_a_central_order_names_the_site_and_room(world, at_start):
     site = site_services.site_create(actor=world.street_officer_a, org_unit=world.street_a, name="如家酒店", address="东风路1号",
                                      via=COMMAND)
     site_services.rooms_add(actor=world.street_officer_a, site=site, numbers="301", via=COMMAND)
@@ -89,7 +89,7 @@ def test_a_central_order_names_the_site_and_room(world, frozen):
     assert "Notice of central quarantine" in flat and "如家酒店" in flat and "301" in flat and "Stay in your room" in flat
 
 
-def test_an_extended_and_signed_notice_says_so(world, frozen):
+def test_an_extended_and_signed_notice_says_so(world, at_start):
     order = order_for(world)
     quarantine_order_extend(actor=world.street_officer_a, order=order, days=7, reason="核酸待复检", via=COMMAND)
     clock.set_now(dt.datetime(2020, 2, 3, 11, 30, tzinfo=dt.UTC))
@@ -101,7 +101,7 @@ def test_an_extended_and_signed_notice_says_so(world, frozen):
     assert "Signed and handed over on 2020-02-03 19:30; recorded by doctor_a." in flat  # local time, Asia/Shanghai
 
 
-def test_without_a_chinese_font_it_names_the_debian_package(world, frozen, monkeypatch):
+def test_without_a_chinese_font_it_names_the_debian_package(world, at_start, monkeypatch):
     monkeypatch.setattr(notice, "cjk_font", lambda: None)
     with pytest.raises(DomainError) as e:
         notice.notice_pdf(order=order_for(world))
@@ -109,7 +109,7 @@ def test_without_a_chinese_font_it_names_the_debian_package(world, frozen, monke
     assert "fonts-noto-cjk" in str(e.value.message) and "apt-get install fonts-noto-cjk" in str(e.value.message)
 
 
-def test_without_pango_it_says_what_to_install(world, frozen, monkeypatch):
+def test_without_pango_it_says_what_to_install(world, at_start, monkeypatch):
     # A module set to None in sys.modules makes `import weasyprint` fail, as a missing Pango does.
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     with pytest.raises(DomainError) as e:
