@@ -35,3 +35,11 @@ def mask_search_term(value: str) -> str:
 
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "birth_date": mask_birth_date}
+
+
+def id_tail(id_number: str | None) -> str:
+    """The ID number with only its last four characters showing, for a paper the person keeps
+    (the notice): they recognise their own number; a lost copy gives away no birth date or region."""
+    if not id_number:
+        return ""
+    return "*" * (len(id_number) - 4) + id_number[-4:]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from lianfang.core.errors import DomainError
 from lianfang.core.models import Level, OrgUnit, path_ids
+from lianfang.core.pii import id_tail
 
 from .models import Duty, OrderKind, QuarantineOrder
 from .policy import policy_for
@@ -60,14 +61,6 @@ def _weasyprint():
               "Ask the administrator to run: apt-get install %(packages)s") % {"error": str(e)[:200], "packages": PANGO_PACKAGES},
             code="pdf_unavailable") from e
     return weasyprint
-
-
-def id_tail(id_number: str | None) -> str:
-    """The ID number with only its last four characters showing: the person recognises their
-    own number, a lost copy does not hand out a birth date and region."""
-    if not id_number:
-        return ""
-    return "*" * (len(id_number) - 4) + id_number[-4:]
 
 
 def _issuers(org_path: str) -> dict[str, OrgUnit]:

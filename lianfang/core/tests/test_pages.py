@@ -2,6 +2,7 @@ import io
 
 from python_calamine import CalamineWorkbook
 
+from lianfang.core.figures import SOURCES
 from lianfang.core.models import ApiToken, AuditEntry, OrgUnit, ResponsiblePerson
 from lianfang.core.tests.factories import make_resident
 
@@ -32,8 +33,10 @@ def test_node_page_shows_children_with_figures_and_people(world, client_for):
     body = response.content.decode()
     assert world.grid1_a.name in body and world.grid2_a.name in body
     rows = dict((child.name, values) for child, values in response.context["rows"])
-    assert [v for _, v in rows[world.grid1_a.name]] == [1, 2, 0] and [v for _, v in rows[world.grid2_a.name]] == [0, 0, 0]
-    assert [v for _, v in response.context["stats"]] == [1, 2, 0]
+    # Households, residents, then the other apps' figures (key persons, orders...), all zero here.
+    others = [0] * (len(SOURCES) - 2)
+    assert [v for _, v in rows[world.grid1_a.name]] == [1, 2, *others] and [v for _, v in rows[world.grid2_a.name]] == [0, 0, *others]
+    assert [v for _, v in response.context["stats"]] == [1, 2, *others]
     assert "包社区干部甲" in body and "138****2222" in body and "13811112222" not in body
 
 
@@ -123,7 +126,8 @@ def test_the_units_below_export_with_their_figures(world, client_for):
     response = client_for(world.street_officer_a).get(f"/org/{world.community_a.code}/?format=xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))).get_sheet_by_index(0).to_python()
     assert [r[0] for r in rows[1:]] == [world.grid1_a.name, world.grid2_a.name]
-    assert rows[1][3:] == [1, 1, 0] and rows[2][3:] == [0, 0, 0]
+    others = [0] * (len(SOURCES) - 2)
+    assert rows[1][3:] == [1, 1, *others] and rows[2][3:] == [0, 0, *others]
     assert AuditEntry.objects.filter(action="export", object_type="org_unit").exists()
 
 

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from lianfang.core import clock
 from lianfang.core.audit import COMMAND
 from lianfang.core.errors import DomainError
+from lianfang.core.pii import id_tail
 from lianfang.quarantine import notice, site_services
 from lianfang.quarantine.models import OrderKind, Room
 from lianfang.quarantine.services import (
@@ -65,7 +66,7 @@ def test_it_renders_the_notice_with_the_person_dates_and_cadres(world, at_start)
         assert cadre["name"] in text and cadre["phone"] in text
     # The ID number shows its last four characters only.
     id_number = world.resident_a.id_number
-    assert notice.id_tail(id_number) in text and id_number not in text and id_number[:6] not in flat
+    assert id_tail(id_number) in text and id_number not in text and id_number[:6] not in flat
     assert "东风街道" in text and "东风社区" in text  # the issuing street and community
     assert "07:00" in text and "14:00" in text  # the two check windows of the district's policy
     assert len(reader.pages) == 1 and reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # one A4 sheet

@@ -1,5 +1,6 @@
 import pytest
 
+from lianfang.core.figures import SOURCES
 from lianfang.core.models import ApiToken, AuditEntry
 from lianfang.core.tests.factories import make_id_number
 from lianfang.registry.models import Household, Resident
@@ -94,7 +95,7 @@ def test_session_auth_needs_csrf_for_writes(world, client):
 def test_org_unit_api_gives_figures_and_creates_children(world, token_client):
     api = token_client(world.street_officer_a)
     detail = api("get", f"/api/org-units/{world.street_a.code}").json()
-    assert detail["figures"] == {"households": 1, "residents": 1, "key_persons": 0}
+    assert detail["figures"] == {"households": 1, "residents": 1} | {name: 0 for name in SOURCES if name not in ("households", "residents")}
     created = api("post", "/api/org-units", {"parent_code": world.community_a.code, "name": "第三网格", "level": "grid"})
     assert created.status_code == 201 and created.json()["parent_code"] == world.community_a.code
     wrong = api("post", "/api/org-units", {"parent_code": world.grid1_a.code, "name": "社区", "level": "community"})
