@@ -3,14 +3,16 @@ from uuid import UUID
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import clock
 from lianfang.core import selectors as core_selectors
 from lianfang.core.audit import Via, audit_list_view, audit_view
+from lianfang.core.errors import DomainError
 
-from . import selectors, services
+from . import selectors, services, site_selectors
 from .policy import policy_for
 from .schemas import (
     AlertCloseIn, AlertOut, CadresIn, CheckCreated, CheckIn, CheckOut, ConditionOut, EndIn, ExtendIn, FollowUpPage, KeyPersonFileOut,
@@ -74,7 +76,13 @@ def order_list(request, filters: Query[OrderFilters]):
 @router.post("/quarantine/orders", response={201: OrderOut})
 def order_start(request, payload: OrderIn):
     person = selectors.access_key_person(actor=request.user, uid=payload.key_person_uid)
-    room = selectors.access_room(actor=request.user, site_uid=payload.site_uid, number=payload.room_number) if payload.site_uid else None
+    room = None
+    if payload.site_uid:
+        site = site_selectors.access_site(actor=request.user, uid=payload.site_uid)
+        room = site_selectors.free_rooms(actor=request.user, site=site).filter(number=payload.room_number.strip()).first() \
+            or site.rooms.filter(number=payload.room_number.strip()).first()
+        if room is None:
+            raise DomainError(_("Site %(site)s has no room %(room)s.") % {"site": site.name, "room": payload.room_number}, field="room_number")
     order = services.quarantine_order_start(
         actor=request.user, key_person=person, kind=payload.kind, start_date=payload.start_date, days=payload.days,
         scheme=payload.scheme, cadres=services.cadres_resolve(actor=request.user, cadres=[c.dict() for c in payload.cadres]), room=room,

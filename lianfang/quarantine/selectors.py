@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from lianfang.core import clock
 from lianfang.core.models import PATH_SEGMENT, OrgUnit
-from lianfang.core.scoping import _one_or_404, overlapping, scoped_or, subtree_q
+from lianfang.core.scoping import _one_or_404, scoped_or, subtree_q
 
-from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Room, Site, Slot, SpotCheck, SupportRequest
+from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Slot, SpotCheck, SupportRequest
 from .policy import policy_for, window_bounds
 
 
@@ -82,18 +82,6 @@ def order_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str
 
 def access_order(*, actor, uid) -> QuarantineOrder:
     return _one_or_404(visible(QuarantineOrder.objects.select_related(*ORDER_RELATED), actor), uid=uid)
-
-
-def site_choices(*, actor) -> QuerySet[Site]:
-    """Open sites a person of the actor's jurisdiction can be sent to: the district's hotels
-    serve every street, a street's own serve the street."""
-    return overlapping(Site.objects.filter(is_open=True), actor).prefetch_related("rooms")
-
-
-def access_room(*, actor, site_uid, number: str) -> Room:
-    """A room of a site the actor may send people to (404 otherwise)."""
-    site = _one_or_404(overlapping(Site.objects.all(), actor), uid=site_uid)
-    return _one_or_404(site.rooms.select_related("site"), number=(number or "").strip())
 
 
 def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:

@@ -18,7 +18,7 @@ from lianfang.core.exports import export_list
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.views import paginate
 
-from . import selectors, services
+from . import selectors, services, site_selectors
 from .exports import ALERT_COLUMNS, FOLLOWUP_COLUMNS, KEY_PERSON_COLUMNS, ORDER_COLUMNS, RELEASE_COLUMNS, SUPPORT_COLUMNS
 from .models import (
     FIVE_LEVELS, Alert, Category, CheckMethod, Duty, KeyPerson, OrderKind, QuarantineOrder, Scheme, Slot, Source, SpotCheck,
@@ -78,7 +78,7 @@ def key_person_file(request, uid):
 def _order_form_context(request, person) -> dict:
     return {"kinds": OrderKind.choices, "schemes": Scheme.choices, "duties": Duty.choices, "five_levels": FIVE_LEVELS,
             "default_days": policy_for(district_id=person.district_id).days_for(person.category), "today": clock.today(),
-            "sites": selectors.site_choices(actor=request.user), "cadre_values": _cadre_values(request)}
+            "rooms": site_selectors.free_rooms(actor=request.user), "cadre_values": _cadre_values(request)}
 
 
 def _cadre_values(request, existing=()) -> list[dict]:
@@ -94,10 +94,8 @@ def _cadres_from_post(request) -> list[dict]:
 
 
 def _room_from_post(request):
-    site_uid, number = request.POST.get("site", ""), request.POST.get("room", "")
-    if not site_uid:
-        return None
-    return selectors.access_room(actor=request.user, site_uid=site_uid, number=number)
+    room_id = request.POST.get("room", "")
+    return site_selectors.access_room_any(actor=request.user, room_id=room_id) if room_id else None
 
 
 def order_start(request, uid):

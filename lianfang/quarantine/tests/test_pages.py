@@ -128,3 +128,21 @@ def test_only_the_district_office_edits_the_policy(world, client_for):
     policy = QuarantinePolicy.objects.get()
     assert (policy.morning_start, policy.periods, policy.release_normal_checks, policy.release_requires_all_checks) == (
         dt.time(6, 30), {"close_contact": 21}, 2, False)
+
+
+def test_the_order_form_offers_free_beds_of_the_district_site(world, frozen, client_for):
+    from lianfang.core.audit import COMMAND
+    from lianfang.quarantine import services
+    from lianfang.quarantine.models import Room, Site
+
+    frozen(at(DAY, 8))
+    site = Site.objects.create(district=world.district, org_unit=world.district, org_path=world.district.path, name="如家酒店", address="解放路1号")
+    room = Room.objects.create(site=site, number="301", capacity=1)
+    person, _ = services.key_person_register(actor=world.street_officer_a, resident=world.resident_a, category="close_contact",
+                                             source="hotline", via=COMMAND)
+    c = client_for(world.street_officer_a)
+    assert "如家酒店 301 (1 bed free)" in c.get(f"/key-persons/{person.uid}/order/").content.decode()
+    c.post(f"/key-persons/{person.uid}/order/", {"kind": "central", "start_date": "2026-02-03", "room": room.pk, "scheme": "two_for_one"})
+    order = QuarantineOrder.objects.get()
+    assert (order.room, order.checked_in_at) == (room, at(DAY, 8))
+    assert "如家酒店 301" not in c.get(f"/key-persons/{person.uid}/order/").content.decode()  # full now
