@@ -196,7 +196,7 @@ def chain_figure(*, actor, chains: list[chain_layout.Chain]) -> dict:
         return _("#%(n)d %(name)s: %(cases)d cases, %(contacts)d contacts") % {
             "n": n, "name": escape(chain.root.name), "cases": chain.size, "contacts": len(chain.contacts)}
 
-    labels = {**classifications, chain_layout.CONTACT: _("Contact"), "contact_links": _("contact of"),
+    labels = {**classifications, chain_layout.CONTACT: _("Case contact"), "contact_links": _("contact of"),
               "infection_links": _("infected by")}
     placed = chain_layout.pack([chain_layout.layout_chain(c) for c in chains])
     return chain_layout.chain_figure(placed, case_text=case_text, contact_text=contact_text, labels=labels,
