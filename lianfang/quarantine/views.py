@@ -156,7 +156,7 @@ def order_detail(request, uid):
     return render(request, "quarantine/order_detail.html", {
         "order": order, "cadres": order.cadres.select_related("user"), "today": today,
         "day_number": min(max(order.day_number(today), 0), order.days),
-        "checks": selectors.order_checks(order=order)[:60], "extensions": order.extensions.select_related("actor"),
+        "checks": selectors.order_checks(order=order)[:28], "extensions": order.extensions.select_related("actor"),
         "alerts": selectors.alert_list(actor=request.user).filter(order=order),
         "spot_checks": selectors.spot_check_list(actor=request.user, order=order)[:20],
         "support": selectors.support_request_list(actor=request.user, order=order),
