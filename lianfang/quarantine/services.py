@@ -211,7 +211,10 @@ def quarantine_order_start(
         raise DomainError(_("The start date must lie within %(back)d days before and %(ahead)d days after today.")
                           % {"back": START_BACK_DAYS, "ahead": START_AHEAD_DAYS}, field="start_date")
     policy = policy_for(district_id=key_person.district_id)
-    days = policy.days_for(key_person.category) if days in (None, "") else int(days)
+    try:
+        days = policy.days_for(key_person.category) if days in (None, "") else int(days)
+    except (TypeError, ValueError):
+        raise DomainError(_("Give the period as a number of days."), field="days")
     if not 1 <= days <= 90:
         raise DomainError(_("A period is between 1 and 90 days."), field="days")
     end_date = QuarantineOrder.end_for(start_date, days)
@@ -429,6 +432,11 @@ def _in_scope_or_assigned(actor, order: QuarantineOrder) -> None:
 
 # --- health checks --------------------------------------------------------------------------
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A time typed without a zone is local time."""
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _slot_for(policy: QuarantinePolicy, moment: dt.datetime) -> str:
     """A check before the afternoon window opens is the morning check."""
     return Slot.MORNING if timezone.localtime(moment).time() < policy.afternoon_start else Slot.AFTERNOON
@@ -471,9 +479,7 @@ def health_check_record(
     if method not in CheckMethod.values:
         raise DomainError(_("Choose how the temperature was taken."), field="method")
     now = clock.now()
-    checked_at = checked_at or now
-    if timezone.is_naive(checked_at):
-        checked_at = timezone.make_aware(checked_at)
+    checked_at = _aware(checked_at or now)
     if checked_at > now + CLOCK_SLACK:
         raise DomainError(_("The check time is in the future."), field="checked_at")
     day = timezone.localdate(checked_at)
@@ -544,7 +550,8 @@ def overdue_escalate(*, now: dt.datetime | None = None) -> int:
     raised = 0
     policies = {p.district_id: p for p in QuarantinePolicy.objects.all()}
     default = QuarantinePolicy()
-    districts = QuarantineOrder.objects.filter(status=QuarantineOrder.Status.ACTIVE).values_list("district_id", flat=True).distinct()
+    districts = (QuarantineOrder.objects.filter(status=QuarantineOrder.Status.ACTIVE).order_by()
+                 .values_list("district_id", flat=True).distinct())
     for district_id in districts:
         policy = policies.get(district_id, default)
         for day in (today - dt.timedelta(days=1), today):
@@ -652,7 +659,7 @@ def spot_check_record(*, actor, order: QuarantineOrder, uid: uuid.UUID, result: 
     if order.kind == OrderKind.CENTRAL:
         raise DomainError(_("Spot checks are for home quarantine; the site checks central quarantine."), code="central")
     now = clock.now()
-    checked_at = checked_at or now
+    checked_at = _aware(checked_at or now)
     if checked_at > now + CLOCK_SLACK:
         raise DomainError(_("The check time is in the future."), field="checked_at")
     if result == SpotCheck.Result.ABSENT and not note.strip():
@@ -677,6 +684,7 @@ def support_request_open(*, actor, order: QuarantineOrder, uid: uuid.UUID, kind:
         if existing.order_id != order.pk:
             raise DomainError(_("This request id was already used for another person."), field="uid", code="uid_conflict")
         return existing, False
+    order = _lock(order)
     _require_active(order)
     if kind not in SupportRequest.Kind.values:
         raise DomainError(_("Choose what is needed."), field="kind")

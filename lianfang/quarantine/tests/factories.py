@@ -1,7 +1,6 @@
 import datetime as dt
 import uuid
 
-import pytest
 from django.utils import timezone
 
 from lianfang.core import clock
@@ -13,13 +12,6 @@ from lianfang.quarantine.models import Category, Duty, OrderKind, Scheme, Source
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     """An aware local datetime."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
-
-
-@pytest.fixture
-def frozen():
-    """frozen(datetime) sets the clock; it runs again after the test."""
-    yield clock.set_now
-    clock.set_now(None)
 
 
 def watch(world, key: str = "a", *, resident=None, category: str = Category.CLOSE_CONTACT, kind: str = OrderKind.HOME_QUARANTINE,

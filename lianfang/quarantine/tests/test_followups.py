@@ -9,7 +9,7 @@ from lianfang.core import clock
 from lianfang.quarantine import selectors
 from lianfang.quarantine.models import Duty, QuarantinePolicy
 
-from .factories import DAY, at, check, frozen, person, watch  # noqa: F401
+from .factories import DAY, at, check, person, watch  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from lianfang.core.models import AuditEntry
 from lianfang.quarantine import selectors, services
 from lianfang.quarantine.models import Alert, HealthCheck, QuarantineOrder
 
-from .factories import DAY, at, check, frozen, watch  # noqa: F401
+from .factories import DAY, at, check, watch  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

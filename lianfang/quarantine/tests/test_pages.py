@@ -10,7 +10,12 @@ from openpyxl import load_workbook
 
 from lianfang.core.models import AuditEntry
 from lianfang.core.tests.factories import make_resident
-from lianfang.quarantine.models import Alert, HealthCheck, QuarantineOrder, QuarantinePolicy
+from lianfang.quarantine.models import (
+    Alert,
+    HealthCheck,
+    QuarantineOrder,
+    QuarantinePolicy,
+)
 
 from .factories import at, watch
 

@@ -10,9 +10,17 @@ from lianfang.core.audit import COMMAND
 from lianfang.core.errors import DomainError, PermissionDenied
 from lianfang.core.tests.factories import make_household, make_resident
 from lianfang.quarantine import selectors, services
-from lianfang.quarantine.models import Alert, Duty, HealthCheck, OrderKind, Scheme, SpotCheck, SupportRequest
+from lianfang.quarantine.models import (
+    Alert,
+    Duty,
+    HealthCheck,
+    OrderKind,
+    Scheme,
+    SpotCheck,
+    SupportRequest,
+)
 
-from .factories import DAY, at, central_room, check, frozen, person, register, start, watch  # noqa: F401
+from .factories import DAY, at, central_room, check, person, register, start, watch  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -263,8 +271,6 @@ def test_a_spot_check_is_for_home_quarantine(world, frozen):
     assert e.value.code == "central"
 
 
-@pytest.mark.xfail(reason="BUG: spot_check_record compares a naive checked_at with the aware clock (TypeError); "
-                          "health_check_record makes it aware first", strict=True)
 def test_a_spot_check_takes_a_local_time_without_zone_like_a_health_check(world, both, frozen):
     import datetime as dt
     frozen(at(DAY, 21))

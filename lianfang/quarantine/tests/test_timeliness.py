@@ -10,7 +10,7 @@ from lianfang.core.audit import COMMAND
 from lianfang.quarantine import selectors, services
 from lianfang.quarantine.models import Alert
 
-from .factories import DAY, at, check, frozen, person, register, start, watch  # noqa: F401
+from .factories import DAY, at, check, person, register, start, watch  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
