@@ -437,6 +437,17 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+def _replayed(model, *, uid, order: QuarantineOrder, missing: str, conflict: str):
+    """The record a client already sent under `uid` (a retry), or None for a new one. The same
+    uid for another person is a client bug, refused."""
+    if uid is None:
+        raise DomainError(missing, field="uid")
+    existing = model.objects.filter(uid=uid).first()
+    if existing is not None and existing.order_id != order.pk:
+        raise DomainError(conflict, field="uid", code="uid_conflict")
+    return existing
+
+
 def _slot_for(policy: QuarantinePolicy, moment: dt.datetime) -> str:
     """A check before the afternoon window opens is the morning check."""
     return Slot.MORNING if timezone.localtime(moment).time() < policy.afternoon_start else Slot.AFTERNOON
@@ -460,12 +471,8 @@ def health_check_record(
     for a slot that was escalated as missed closes that alert."""
     require(actor, Capability.RECORD_CHECKS)
     _in_scope_or_assigned(actor, order)
-    if uid is None:
-        raise DomainError(_("The check needs a client id (uid)."), field="uid")
-    existing = HealthCheck.objects.filter(uid=uid).first()
+    existing = _replayed(HealthCheck, uid=uid, order=order, missing=_("The check needs a client id (uid)."), conflict=_("This check id was already used for another person."))
     if existing is not None:
-        if existing.order_id != order.pk:
-            raise DomainError(_("This check id was already used for another person."), field="uid", code="uid_conflict")
         return existing, False
     policy = policy_for(district_id=order.district_id)
     order = _lock(order)
@@ -645,12 +652,8 @@ def spot_check_record(*, actor, order: QuarantineOrder, uid: uuid.UUID, result: 
     """A police spot check; absent raises an alert at once. Idempotent by the client's uid."""
     require(actor, Capability.SPOT_CHECK)
     _in_scope_or_assigned(actor, order)
-    if uid is None:
-        raise DomainError(_("The spot check needs a client id (uid)."), field="uid")
-    existing = SpotCheck.objects.filter(uid=uid).first()
+    existing = _replayed(SpotCheck, uid=uid, order=order, missing=_("The spot check needs a client id (uid)."), conflict=_("This spot-check id was already used for another person."))
     if existing is not None:
-        if existing.order_id != order.pk:
-            raise DomainError(_("This spot-check id was already used for another person."), field="uid", code="uid_conflict")
         return existing, False
     order = _lock(order)
     _require_active(order)
@@ -677,12 +680,8 @@ def spot_check_record(*, actor, order: QuarantineOrder, uid: uuid.UUID, result: 
 def support_request_open(*, actor, order: QuarantineOrder, uid: uuid.UUID, kind: str, detail: str, via: Via) -> tuple[SupportRequest, bool]:
     require(actor, Capability.LIVING_SUPPORT)
     _in_scope(actor, order.org_path)
-    if uid is None:
-        raise DomainError(_("The request needs a client id (uid)."), field="uid")
-    existing = SupportRequest.objects.filter(uid=uid).first()
+    existing = _replayed(SupportRequest, uid=uid, order=order, missing=_("The request needs a client id (uid)."), conflict=_("This request id was already used for another person."))
     if existing is not None:
-        if existing.order_id != order.pk:
-            raise DomainError(_("This request id was already used for another person."), field="uid", code="uid_conflict")
         return existing, False
     order = _lock(order)
     _require_active(order)
