@@ -422,11 +422,11 @@ def notice_mark_signed(*, actor, order: QuarantineOrder, via: Via) -> Quarantine
     return order
 
 
-def _in_scope_or_assigned(actor, order: QuarantineOrder) -> None:
+def _in_scope_or_assigned(actor, order: QuarantineOrder | None, *, org_path: str = "") -> None:
     """Doctors and police work for the people they are named for, wherever those live."""
-    if in_jurisdiction(actor, order.org_path):
+    if in_jurisdiction(actor, org_path or order.org_path):
         return
-    if not Cadre.objects.filter(order=order, user_id=getattr(actor, "pk", None)).exists():
+    if order is None or not Cadre.objects.filter(order_id=order.pk, user_id=getattr(actor, "pk", None)).exists():
         raise PermissionDenied()
 
 
@@ -596,10 +596,7 @@ def _alert_lock(alert: Alert) -> Alert:
 
 def _alert_actor(actor, alert: Alert) -> None:
     require(actor, Capability.HANDLE_ALERTS)
-    if in_jurisdiction(actor, alert.org_path):
-        return
-    if alert.order_id is None or not Cadre.objects.filter(order_id=alert.order_id, user_id=getattr(actor, "pk", None)).exists():
-        raise PermissionDenied()
+    _in_scope_or_assigned(actor, alert.order, org_path=alert.org_path)
 
 
 @transaction.atomic
