@@ -7,6 +7,7 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,11 @@ from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Slot,
 from .policy import policy_for, window_bounds
 
 
-def _mine(actor) -> QuerySet:
-    """Ids of the orders the actor is named for as a cadre (served by the cadre index)."""
-    return Cadre.objects.filter(user_id=getattr(actor, "pk", None)).values("order_id")
+def _mine(actor) -> list[int]:
+    """Ids of the orders the actor is named for as a cadre, read first (the cadre index): a
+    doctor's few hundred ids make a lookup by key, and for most users the list is empty and the
+    "or named for" part of `visible` vanishes from the query."""
+    return list(Cadre.objects.filter(user_id=getattr(actor, "pk", None)).values_list("order_id", flat=True))
 
 
 def _assigned(actor, order_field: str) -> Q:
@@ -69,7 +72,7 @@ ORDER_RELATED = ("resident", "resident__household", "resident__household__grid",
 
 def order_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str = "", mine: bool = False,
                ending_by: dt.date | None = None) -> QuerySet[QuarantineOrder]:
-    qs = QuarantineOrder.objects.select_related(*ORDER_RELATED).prefetch_related("cadres")
+    qs = QuarantineOrder.objects.select_related(*ORDER_RELATED).prefetch_related("cadres__user")
     qs = mine_only(qs, actor) if mine else _in_org(visible(qs, actor), org)
     if status:
         qs = qs.filter(status=status)
@@ -131,23 +134,30 @@ def followup_base(*, actor, day: FollowUpDay) -> QuerySet[QuarantineOrder]:
     return QuarantineOrder.objects.filter(status=QuarantineOrder.Status.ACTIVE, end_date__gte=day.day, checks_from__lt=last_end)
 
 
-def _state_case(day: FollowUpDay) -> Case:
-    """The order's state for the day: overdue if a window closed unchecked, else due if an open
-    window is unchecked, else upcoming if nothing has opened, else done."""
+def state_conditions(day: FollowUpDay) -> dict[str, Q]:
+    """{state: condition}, mutually exclusive: overdue if a window closed unchecked, else due if
+    an open window is unchecked, else upcoming if a window is still to open, else done."""
     m, a = day.slot_state_q(Slot.MORNING), day.slot_state_q(Slot.AFTERNOON)
-    whens = []
-    for state in State.ORDER:
-        cond = m.get(state, Q(pk__in=[])) | a.get(state, Q(pk__in=[]))
-        if state == State.UPCOMING:  # upcoming only while nothing else is owed
-            cond = cond & ~(m.get(State.DUE, Q(pk__in=[])) | a.get(State.DUE, Q(pk__in=[])))
-        whens.append(When(cond, then=Value(State.ORDER.index(state))))
-    return Case(*whens, default=Value(State.ORDER.index(State.DONE)), output_field=IntegerField())
+    never = Q(pk__in=[])
+    out, taken = {}, never
+    for state in State.ORDER[:-1]:
+        cond = m.get(state, never) | a.get(state, never)
+        out[state] = cond & ~taken
+        taken = taken | cond
+    out[State.DONE] = ~taken
+    return out
+
+
+def _state_case(day: FollowUpDay) -> Case:
+    return Case(*[When(cond, then=Value(State.ORDER.index(state))) for state, cond in state_conditions(day).items()],
+                output_field=IntegerField())
 
 
 def followup_list(*, actor, org: OrgUnit | None = None, mine: bool = False, cadre_user_id: int | None = None, state: str = "",
                   now: dt.datetime | None = None) -> tuple[QuerySet[QuarantineOrder], dict[str, int], FollowUpDay]:
-    """Today's follow-ups, live from the orders: (rows ordered overdue → due → upcoming → done,
-    counts per state, the day's windows). Each row carries `state` and the two windows' states."""
+    """Today's follow-ups, live from the orders: (the orders owing a check today, sorted overdue →
+    due → upcoming → done by place, with `state_rank`; counts per state; the day's windows).
+    `followup_page` reads one page of them without sorting them all."""
     day = followup_day(district_id=int(actor.jurisdiction.path[:PATH_SEGMENT]), now=now)
     qs = followup_base(actor=actor, day=day)
     if mine:
@@ -155,23 +165,55 @@ def followup_list(*, actor, org: OrgUnit | None = None, mine: bool = False, cadr
     else:
         qs = _in_org(visible(qs, actor), org)
     if cadre_user_id:
-        qs = qs.filter(pk__in=Cadre.objects.filter(user_id=cadre_user_id).values("order_id"))
+        qs = qs.filter(pk__in=list(Cadre.objects.filter(user_id=cadre_user_id).values_list("order_id", flat=True)))
     counts = followup_counts(qs, day)
-    rows = qs.annotate(state_rank=_state_case(day))
     if state in State.ORDER:
-        rows = rows.filter(state_rank=State.ORDER.index(state))
-    rows = rows.select_related(*ORDER_RELATED).prefetch_related("cadres").order_by("state_rank", "org_path", "resident__household__room", "pk")
-    return rows, counts, day
+        qs = qs.filter(state_conditions(day)[state])
+    return followup_sorted(qs, day), counts, day
+
+
+ROW_RELATED = ("resident", "resident__household", "key_person", "room", "room__site")
+
+
+def followup_sorted(qs: QuerySet[QuarantineOrder], day: FollowUpDay) -> QuerySet[QuarantineOrder]:
+    """Every row, overdue → due → upcoming → done, by place (the export)."""
+    return (qs.annotate(state_rank=_state_case(day)).select_related(*ROW_RELATED, "resident__household__grid")
+            .prefetch_related("cadres__user").order_by("state_rank", "org_path", "pk"))
+
+
+def followup_page(qs: QuerySet[QuarantineOrder], counts: dict[str, int], day: FollowUpDay, *, number, per_page: int = 50,
+                  state: str = "") -> Page:
+    """One page, read state by state (overdue first), each state in path order with a LIMIT, so a
+    page of the district costs a few short index reads rather than sorting every order. The
+    counts already known give the paginator its total."""
+    states = [state] if state in State.ORDER else State.ORDER
+    paginator = Paginator([], per_page)
+    paginator.count = sum(counts[s] for s in states)  # cached_property: set, not computed
+    number = paginator.get_page(number).number
+    offset, wanted, rows = (number - 1) * per_page, per_page, []
+    conditions = state_conditions(day)
+    for s in states:
+        n = counts[s]
+        if offset >= n:
+            offset -= n
+            continue
+        take = min(wanted, n - offset)
+        part = qs.filter(conditions[s]).order_by("org_path", "pk")[offset:offset + take]
+        rows.extend(part)
+        wanted -= take
+        offset = 0
+        if not wanted:
+            break
+    return Page(rows, number, paginator)
 
 
 def followup_counts(qs: QuerySet[QuarantineOrder], day: FollowUpDay) -> dict[str, int]:
     """Orders per state and the checks owed, in one aggregate over the follow-up index."""
-    rank = _state_case(day)
-    aggregates = {state: Count("pk", filter=Q(_rank=i)) for i, state in enumerate(State.ORDER)}
+    aggregates = {state: Count("org_path", filter=cond) for state, cond in state_conditions(day).items()}
     for slot in Slot.values:
         for state, cond in day.slot_state_q(slot).items():
-            aggregates[f"{slot}_{state}"] = Count("pk", filter=cond)
-    row = qs.alias(_rank=rank).aggregate(total=Count("pk"), **aggregates)
+            aggregates[f"{slot}_{state}"] = Count("org_path", filter=cond)
+    row = qs.aggregate(total=Count("*"), **aggregates)
     row["checks_done"] = sum(row[f"{s}_{State.DONE}"] for s in Slot.values)
     row["checks_overdue"] = sum(row.get(f"{s}_{State.OVERDUE}", 0) for s in Slot.values)
     return row
@@ -204,8 +246,7 @@ def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: Fol
     """Per child node (street, community, grid): orders and their states, so the district
     sees where checks are overdue. One query grouped by path, folded into the children."""
     qs = _in_org(visible(followup_base(actor=actor, day=day), actor), org)
-    grouped = (qs.alias(_rank=_state_case(day)).values("org_path")
-               .annotate(**{s: Count("pk", filter=Q(_rank=i)) for i, s in enumerate(State.ORDER)}))
+    grouped = qs.order_by().values("org_path").annotate(**{s: Count("org_path", filter=cond) for s, cond in state_conditions(day).items()})
     out = {c.path: {"org": c, "total": 0, **{s: 0 for s in State.ORDER}} for c in children}
     width = len(children[0].path) if children else 0
     for g in grouped:

@@ -278,8 +278,7 @@ def _checked_at(post) -> dt.datetime | None:
 
 
 def _followup_row(request, order, *, error=None, values=None):
-    day = selectors.followup_day(district_id=order.district_id)
-    rows, _counts, _day = selectors.followup_list(actor=request.user)
+    rows, _counts, day = selectors.followup_list(actor=request.user)
     row = next(selectors.followup_rows(rows.filter(pk=order.pk), day), None)
     response = render(request, "quarantine/follow_ups.html#row", {
         "o": row or order, "error": error, "values": values or {}, "new_uid": uuid.uuid4()})
@@ -299,7 +298,10 @@ def follow_ups(request):
     if request.GET.get("format") == "xlsx":
         return export_list(actor=request.user, via=via, object_type="quarantine_order", queryset=selectors.followup_rows(rows.iterator(chunk_size=2000), day),
                            columns=FOLLOWUP_COLUMNS, name=_("follow-ups"), personal=True, filters=filters)
-    page, query = paginate(request, rows)
+    page = selectors.followup_page(rows, counts, day, number=request.GET.get("page"), state=filters["state"])
+    query = request.GET.copy()
+    query.pop("page", None)
+    query = query.urlencode()
     audit_list_view(actor=request.user, object_type="quarantine_order", via=via, filters=filters, page=page.number)
     node = org or request.user.jurisdiction
     children = list(core_selectors.org_unit_children(actor=request.user, org_unit=node)) if node and not filters["mine"] else []

@@ -17,7 +17,7 @@ from lianfang.quarantine.models import (
     QuarantinePolicy,
 )
 
-from .factories import at, watch
+from .factories import at, check, watch
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 3)
@@ -151,3 +151,22 @@ def test_the_order_form_offers_free_beds_of_the_district_site(world, frozen, cli
     order = QuarantineOrder.objects.get()
     assert (order.room, order.checked_in_at) == (room, at(DAY, 8))
     assert "如家酒店 301" not in c.get(f"/key-persons/{person.uid}/order/").content.decode()  # full now
+
+
+def test_pages_of_todays_checks_run_across_the_states_in_order(world, frozen, client_for):
+    from lianfang.core.tests.factories import make_resident
+    from lianfang.quarantine import selectors
+
+    frozen(at(DAY, 6))
+    orders = [watch(world, resident=make_resident(household=world.household_a, name=f"人{i}")) for i in range(5)]
+    frozen(at(DAY, 8))
+    for order in orders[:2]:
+        check(order, world.doctor_a)  # morning done: upcoming (afternoon to come); the other three: due
+    rows, counts, day = selectors.followup_list(actor=world.street_officer_a)
+    assert (counts["due"], counts["upcoming"]) == (3, 2)
+    pages = [selectors.followup_page(rows, counts, day, number=n, per_page=2) for n in (1, 2, 3)]
+    names = [[o.resident.name for o in p.object_list] for p in pages]
+    states = [[o.state_rank for o in p.object_list] for p in pages]
+    assert names == [["人2", "人3"], ["人4", "人0"], ["人1"]] and states == [[1, 1], [1, 2], [2]]
+    assert pages[0].paginator.num_pages == 3 and not pages[2].has_next()
+    assert selectors.followup_page(rows, counts, day, number=99, per_page=2).number == 3
