@@ -415,12 +415,10 @@ def main() -> None:
             return call
 
         def page(actor, **kw):
-            """As the API does: the selector (counts), then a page of 100 with its count, the rows' states."""
+            """As the page does: the selector (counts), then a page of 50 read state by state, the rows' states."""
             def call():
                 rows, counts, day = selectors.followup_list(actor=actor, **kw)
-                from django.core.paginator import Paginator
-
-                p = Paginator(rows, 100).get_page(1)
+                p = selectors.followup_page(rows, counts, day, number=1, per_page=50)
                 return counts, p.paginator.count, list(selectors.followup_rows(p.object_list, day))  # a generator
             return call
 
@@ -436,11 +434,11 @@ def main() -> None:
         day = selectors.followup_day(district_id=district.pk)
         operations = {
             "district: counts (followup_list)": ("district_counts", counts_only(office)),
-            "district: counts + page of 100": ("district", page(office)),
+            "district: counts + page of 50": ("district", page(office)),
             "district: GET /follow-ups (API)": ("district", api_get(office, "")),
-            "street officer: counts + page of 100": (None, page(officer)),
+            "street officer: counts + page of 50": (None, page(officer)),
             "district office ?org=street (API)": (None, api_get(office, f"?org={street.code}")),
-            "doctor mine: counts + page of 100": ("doctor", page(doctor, mine=True)),
+            "doctor mine: counts + page of 50": ("doctor", page(doctor, mine=True)),
             "doctor mine: GET ?mine=true (API)": ("doctor", api_get(doctor, "?mine=true")),
             "doctor, whole scope (street + named)": (None, page(doctor)),
             "followup_breakdown: district by street": (
@@ -474,24 +472,6 @@ def main() -> None:
 
         # What-ifs, to size the fixes proposed for the misses (this process only; the code is not changed).
         print("\nwhat-ifs (this process only):")
-        original = selectors.followup_list
-
-        def with_users(**kw):
-            rows, counts_, day_ = original(**kw)
-            return rows.prefetch_related("cadres__user"), counts_, day_
-
-        selectors.followup_list = with_users  # the API module calls it through the module
-        try:
-            for label, function in (("district: GET /follow-ups, cadres__user", api_get(office, "")),
-                                    ("doctor mine: GET ?mine=true, cadres__user", api_get(doctor, "?mine=true"))):
-                samples = timed(function, args.runs)
-                reset_queries()
-                with CaptureQueriesContext(connection) as queries:
-                    function()
-                print(f"  {label:<44}{statistics.median(samples):9.1f}   ({min(samples):.1f}–{max(samples):.1f}) "
-                      f"{len(queries.captured_queries)} queries")
-        finally:
-            selectors.followup_list = original
         plain = selectors._in_org(selectors.followup_base(actor=office, day=day), district)  # the subtree alone, no "named for" OR
         samples = timed(lambda: selectors.followup_counts(plain, day), args.runs)
         reset_queries()

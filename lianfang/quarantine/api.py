@@ -177,7 +177,7 @@ def follow_up_list(request, filters: Query[FollowUpFilters]):
     rows, counts, day = selectors.followup_list(actor=request.user, org=_org(request, filters.org), mine=filters.mine,
                                                 cadre_user_id=services.cadre_user_for(actor=request.user, username=filters.cadre).pk if filters.cadre else None,
                                                 state=filters.state)
-    page = selectors.followup_page(rows, counts, day, number=filters.page, per_page=100, state=filters.state)
+    page = selectors.followup_page(rows, counts, day, number=filters.page, per_page=100, state=filters.state, with_cadres=True)
     _audit_list(request, "quarantine_order", filters)
     return {"day": day.day, "now": day.now, "counts": {k: v for k, v in counts.items() if isinstance(v, int)},
             "count": page.paginator.count, "items": list(selectors.followup_rows(page.object_list, day))}

@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -166,12 +166,16 @@ def followup_list(*, actor, org: OrgUnit | None = None, mine: bool = False, cadr
         qs = _in_org(visible(qs, actor), org)
     if cadre_user_id:
         qs = qs.filter(pk__in=list(Cadre.objects.filter(user_id=cadre_user_id).values_list("order_id", flat=True)))
-    counts = followup_counts(qs, day)
+    # One person's list (a doctor's few hundred) is counted here from its rows' columns, which
+    # costs less than planning the aggregate; a district's is counted by the database.
+    counts = followup_counts_of(qs, day) if mine or cadre_user_id else followup_counts(qs, day)
     if state in State.ORDER:
         qs = qs.filter(state_conditions(day)[state])
     return followup_sorted(qs, day), counts, day
 
 
+# Up to this many rows, a page is sorted in Python from the rows' keys (see followup_page).
+SMALL_LIST = 3000
 ROW_RELATED = ("resident", "resident__household", "key_person", "room", "room__site")
 
 
@@ -182,7 +186,7 @@ def followup_sorted(qs: QuerySet[QuarantineOrder], day: FollowUpDay) -> QuerySet
 
 
 def followup_page(qs: QuerySet[QuarantineOrder], counts: dict[str, int], day: FollowUpDay, *, number, per_page: int = 50,
-                  state: str = "") -> Page:
+                  state: str = "", with_cadres: bool = False) -> Page:
     """One page, read state by state (overdue first), each state in path order with a LIMIT, so a
     page of the district costs a few short index reads rather than sorting every order. The
     counts already known give the paginator its total."""
@@ -191,6 +195,18 @@ def followup_page(qs: QuerySet[QuarantineOrder], counts: dict[str, int], day: Fo
     paginator.count = sum(counts[s] for s in states)  # cached_property: set, not computed
     number = paginator.get_page(number).number
     offset, wanted, rows = (number - 1) * per_page, per_page, []
+    if paginator.count <= SMALL_LIST:
+        # A doctor's few hundred: sort their keys here and fetch the page by id. (Asked for a LIMIT
+        # in path order, the planner walks the whole path index looking for their ids.)
+        keys = counts.get("_keys") or sorted(qs.order_by().values_list("state_rank", "org_path", "pk"))
+        if state in State.ORDER:
+            keys = [k for k in keys if k[0] == State.ORDER.index(state)]
+        keys = keys[offset:offset + per_page]
+        page = QuarantineOrder.objects.filter(pk__in=[pk for *_k, pk in keys]).select_related(*ROW_RELATED)
+        by_id = {o.pk: o for o in (page.prefetch_related("cadres__user") if with_cadres else page)}
+        for rank, _path, pk in keys:
+            by_id[pk].state_rank = rank
+        return Page([by_id[pk] for *_k, pk in keys], number, paginator)
     conditions = state_conditions(day)
     for s in states:
         n = counts[s]
@@ -198,7 +214,8 @@ def followup_page(qs: QuerySet[QuarantineOrder], counts: dict[str, int], day: Fo
             offset -= n
             continue
         take = min(wanted, n - offset)
-        part = qs.filter(conditions[s]).order_by("org_path", "pk")[offset:offset + take]
+        part = qs.filter(conditions[s]).order_by("org_path", "pk")
+        part = (part if with_cadres else part.prefetch_related(None))[offset:offset + take]
         rows.extend(part)
         wanted -= take
         offset = 0
@@ -227,6 +244,35 @@ def row_slot_state(order: QuarantineOrder, day: FollowUpDay, slot: str) -> str:
     if getattr(order, f"{slot}_checked_on") == day.day:
         return State.DONE
     return State.UPCOMING if day.now < start else State.DUE if day.now < end else State.OVERDUE
+
+
+def followup_counts_of(qs: QuerySet[QuarantineOrder], day: FollowUpDay) -> dict:
+    """`followup_counts` in Python, from each row's columns, for short lists. The rows' sort keys
+    come along under "_keys" for `followup_page` (one query carries the person's ids, not three:
+    a few hundred ids are most of the cost of such a query)."""
+    counts = dict.fromkeys(["total", *State.ORDER, *(f"{s}_{st}" for s in Slot.values for st in State.ORDER)], 0)
+    keys = []
+    # Owed and done per window as booleans from the database: no timestamps to convert here.
+    flags = {f"{slot}_{what}": ExpressionWrapper(cond, output_field=BooleanField())
+             for slot in Slot.values for what, cond in (("owed", Q(checks_from__lt=day.windows[slot][1])),
+                                                        ("done", Q(**{f"{slot}_checked_on": day.day})))}
+    pending = {slot: State.UPCOMING if day.now < start else State.DUE if day.now < end else State.OVERDUE
+               for slot, (start, end) in day.windows.items()}
+    for pk, path, m_owed, m_done, a_owed, a_done in qs.order_by().annotate(**flags).values_list(
+            "pk", "org_path", "morning_owed", "morning_done", "afternoon_owed", "afternoon_done"):
+        slots = {Slot.MORNING: (State.DONE if m_done else pending[Slot.MORNING]) if m_owed else "",
+                 Slot.AFTERNOON: (State.DONE if a_done else pending[Slot.AFTERNOON]) if a_owed else ""}
+        state = next((st for st in State.ORDER[:-1] if st in slots.values()), State.DONE)
+        keys.append((State.ORDER.index(state), path, pk))
+        counts["total"] += 1
+        counts[state] += 1
+        for slot, st in slots.items():
+            if st:
+                counts[f"{slot}_{st}"] += 1
+    counts["checks_done"] = sum(counts[f"{s}_{State.DONE}"] for s in Slot.values)
+    counts["checks_overdue"] = sum(counts[f"{s}_{State.OVERDUE}"] for s in Slot.values)
+    counts["_keys"] = sorted(keys)
+    return counts
 
 
 def followup_rows(rows, day: FollowUpDay):
