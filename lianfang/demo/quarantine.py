@@ -44,7 +44,7 @@ def demo_quarantine_ensure(*, users: list[User], people: int = 16, seed: int = 2
     started = 0
     try:
         for i, resident in enumerate(chosen):
-            start = today - dt.timedelta(days=rng.randint(0, 12) if i else 10)
+            start = today - dt.timedelta(days=10 if i == 0 else 5 if i == 3 else rng.randint(0, 12))
             flagged = _at(start, 9) - dt.timedelta(hours=rng.randint(2, 20))
             clock.set_now(flagged)
             person, _ = services.key_person_register(
@@ -70,10 +70,11 @@ def demo_quarantine_ensure(*, users: list[User], people: int = 16, seed: int = 2
             while day <= today:
                 for hour in (8, 15):
                     moment = _at(day, hour, rng.randint(0, 50))
-                    if moment > now or (day == today and rng.random() < 0.5) or rng.random() < 0.03:
+                    # One fever, yesterday afternoon, whatever the time the demo is made.
+                    fever = i == 3 and day == today - dt.timedelta(days=1) and hour == 15
+                    if not fever and (moment > now or (day == today and rng.random() < 0.5) or rng.random() < 0.03):
                         continue  # today's checks are partly still to do; a few were missed
                     clock.set_now(moment)
-                    fever = day == today and i == 3
                     services.health_check_record(actor=doctor, order=order, uid=uuid.uuid4(),
                                                  temperature="37.8" if fever else f"36.{rng.randint(1, 8)}",
                                                  symptoms=["cough"] if fever else [], via=COMMAND)
