@@ -472,7 +472,7 @@ def main() -> None:
 
         # What-ifs, to size the fixes proposed for the misses (this process only; the code is not changed).
         print("\nwhat-ifs (this process only):")
-        plain = selectors._in_org(selectors.followup_base(actor=office, day=day), district)  # the subtree alone, no "named for" OR
+        plain = selectors._in_org(selectors.followup_base(day=day), district)  # the subtree alone, no "named for" OR
         samples = timed(lambda: selectors.followup_counts(plain, day), args.runs)
         reset_queries()
         with CaptureQueriesContext(connection) as queries:

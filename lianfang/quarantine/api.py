@@ -78,8 +78,7 @@ def order_start(request, payload: OrderIn):
     room = None
     if payload.site_uid:
         site = site_selectors.access_site(actor=request.user, uid=payload.site_uid)
-        room = site_selectors.free_rooms(actor=request.user, site=site).filter(number=payload.room_number.strip()).first() \
-            or site.rooms.filter(number=payload.room_number.strip()).first()
+        room = site.rooms.select_related("site").filter(number=payload.room_number.strip()).first()  # beds: room_hold
         if room is None:
             raise DomainError(_("Site %(site)s has no room %(room)s.") % {"site": site.name, "room": payload.room_number}, field="room_number")
     order = services.quarantine_order_start(

@@ -128,7 +128,7 @@ def followup_day(*, district_id: int, now: dt.datetime | None = None) -> FollowU
     return FollowUpDay(day=day, now=now, windows={s: window_bounds(policy, day, s) for s in Slot.values})
 
 
-def followup_base(*, actor, day: FollowUpDay) -> QuerySet[QuarantineOrder]:
+def followup_base(*, day: FollowUpDay) -> QuerySet[QuarantineOrder]:
     """Active orders that owe at least one check today."""
     last_end = max(end for _start, end in day.windows.values())
     return QuarantineOrder.objects.filter(status=QuarantineOrder.Status.ACTIVE, end_date__gte=day.day, checks_from__lt=last_end)
@@ -159,7 +159,7 @@ def followup_list(*, actor, org: OrgUnit | None = None, mine: bool = False, cadr
     due → upcoming → done by place, with `state_rank`; counts per state; the day's windows).
     `followup_page` reads one page of them without sorting them all."""
     day = followup_day(district_id=int(actor.jurisdiction.path[:PATH_SEGMENT]), now=now)
-    qs = followup_base(actor=actor, day=day)
+    qs = followup_base(day=day)
     if mine:
         qs = mine_only(qs, actor)
     else:
@@ -275,6 +275,13 @@ def followup_counts_of(qs: QuerySet[QuarantineOrder], day: FollowUpDay) -> dict:
     return counts
 
 
+def followup_row(*, order: QuarantineOrder) -> QuarantineOrder | None:
+    """One order's row of today's list (after a check on the page), without the list's counts.
+    The caller has fetched `order` through `access_order`."""
+    day = followup_day(district_id=order.district_id)
+    return next(followup_rows(followup_sorted(followup_base(day=day).filter(pk=order.pk), day), day), None)
+
+
 def followup_rows(rows, day: FollowUpDay):
     """Rows (of a page, or every row of an export, lazily) with their states set."""
     for order in rows:
@@ -291,7 +298,7 @@ def followup_rows(rows, day: FollowUpDay):
 def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: FollowUpDay) -> list[dict]:
     """Per child node (street, community, grid): orders and their states, so the district
     sees where checks are overdue. One query grouped by path, folded into the children."""
-    qs = _in_org(visible(followup_base(actor=actor, day=day), actor), org)
+    qs = _in_org(visible(followup_base(day=day), actor), org)
     grouped = qs.order_by().values("org_path").annotate(**{s: Count("org_path", filter=cond) for s, cond in state_conditions(day).items()})
     out = {c.path: {"org": c, "total": 0, **{s: 0 for s in State.ORDER}} for c in children}
     width = len(children[0].path) if children else 0

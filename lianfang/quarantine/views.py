@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_time
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,11 +54,12 @@ def _list_page(request, *, object_type: str, queryset, columns, name: str, templ
 
 def key_person_list(request):
     filters = _filters(request, "category", "source", "status", "org", "mine")
-    people = selectors.key_person_list(actor=request.user, org=_org(request), category=filters["category"], source=filters["source"],
+    org = _org(request)
+    people = selectors.key_person_list(actor=request.user, org=org, category=filters["category"], source=filters["source"],
                                        status=filters["status"], mine=bool(filters["mine"]))
     return _list_page(request, object_type="key_person", queryset=people, columns=KEY_PERSON_COLUMNS, name=_("key persons"),
                       template="quarantine/key_person_list.html", filters=filters, context={
-                          "org_unit": _org(request), "categories": Category.choices, "sources": Source.choices,
+                          "org_unit": org, "categories": Category.choices, "sources": Source.choices,
                           "statuses": KeyPerson.Status.choices})
 
 
@@ -142,11 +144,12 @@ def key_person_change(request, uid):
 def order_list(request):
     filters = _filters(request, "status", "kind", "org", "mine")
     filters["status"] = request.GET.get("status", QuarantineOrder.Status.ACTIVE)
-    orders = selectors.order_list(actor=request.user, org=_org(request), status=filters["status"], kind=filters["kind"],
+    org = _org(request)
+    orders = selectors.order_list(actor=request.user, org=org, status=filters["status"], kind=filters["kind"],
                                   mine=bool(filters["mine"]))
     return _list_page(request, object_type="quarantine_order", queryset=orders, columns=ORDER_COLUMNS, name=_("quarantine orders"),
                       template="quarantine/order_list.html", filters=filters, context={
-                          "org_unit": _org(request), "kinds": OrderKind.choices, "statuses": QuarantineOrder.Status.choices})
+                          "org_unit": org, "kinds": OrderKind.choices, "statuses": QuarantineOrder.Status.choices})
 
 
 def order_detail(request, uid):
@@ -272,19 +275,19 @@ def _checked_at(post) -> dt.datetime | None:
     parsed = parse_time(raw)
     if parsed is None:
         raise DomainError(_("Enter the time as HH:MM."), field="checked_time")
-    from django.utils import timezone
-
     return timezone.make_aware(dt.datetime.combine(clock.today(), parsed))
 
 
 def _followup_row(request, order, *, error=None, values=None):
-    rows, _counts, day = selectors.followup_list(actor=request.user)
-    row = next(selectors.followup_rows(rows.filter(pk=order.pk), day), None)
     response = render(request, "quarantine/follow_ups.html#row", {
-        "o": row or order, "error": error, "values": values or {}, "new_uid": uuid.uuid4()})
+        "o": selectors.followup_row(order=order) or order, "error": error, "values": values or {}, "new_uid": uuid.uuid4()})
     if error is None:
         response["HX-Trigger"] = "check-recorded"
     return response
+
+
+def _states():
+    return [(s, selectors.State.LABELS[s]) for s in selectors.State.ORDER]
 
 
 def follow_ups(request):
@@ -298,6 +301,9 @@ def follow_ups(request):
     if request.GET.get("format") == "xlsx":
         return export_list(actor=request.user, via=via, object_type="quarantine_order", queryset=selectors.followup_rows(rows.iterator(chunk_size=2000), day),
                            columns=FOLLOWUP_COLUMNS, name=_("follow-ups"), personal=True, filters=filters)
+    if request.htmx and request.GET.get("part") == "counts":  # refreshed after each check on the page
+        return render(request, "quarantine/follow_ups.html#counts", {"counts": counts, "state": filters["state"], "org_unit": org,
+                                                                      "mine": filters["mine"], "states": _states()})
     page = selectors.followup_page(rows, counts, day, number=request.GET.get("page"), state=filters["state"])
     query = request.GET.copy()
     query.pop("page", None)
@@ -308,11 +314,8 @@ def follow_ups(request):
     context = {
         "page_obj": page, "rows": list(selectors.followup_rows(page.object_list, day)), "query": query, "counts": counts, "day": day,
         "org_unit": org, "breakdown": selectors.followup_breakdown(actor=request.user, org=node, children=children, day=day) if children else [],
-        "states": [(s, selectors.State.LABELS[s]) for s in selectors.State.ORDER], "new_uid": uuid.uuid4(),
-        "windows": day.windows, **filters,
+        "states": _states(), "new_uid": uuid.uuid4(), "windows": day.windows, **filters,
     }
-    if request.htmx and request.GET.get("part") == "counts":
-        return render(request, "quarantine/follow_ups.html#counts", context)
     return render(request, "quarantine/follow_ups.html", context)
 
 
@@ -321,11 +324,12 @@ def follow_ups(request):
 def alert_list(request):
     filters = _filters(request, "status", "kind", "org", "mine")
     filters["status"] = request.GET.get("status", "unclosed")
-    alerts = selectors.alert_list(actor=request.user, org=_org(request), status=filters["status"], kind=filters["kind"],
+    org = _org(request)
+    alerts = selectors.alert_list(actor=request.user, org=org, status=filters["status"], kind=filters["kind"],
                                   mine=bool(filters["mine"]))
     return _list_page(request, object_type="alert", queryset=alerts, columns=ALERT_COLUMNS, name=_("alerts"),
                       template="quarantine/alert_list.html", filters=filters, context={
-                          "org_unit": _org(request), "kinds": Alert.Kind.choices, "dispositions": Alert.Disposition.choices,
+                          "org_unit": org, "kinds": Alert.Kind.choices, "dispositions": Alert.Disposition.choices,
                           "statuses": [("unclosed", _("Not closed")), *Alert.Status.choices]})
 
 
@@ -353,10 +357,11 @@ def alert_action(request, uid, action: str):
 def support_list(request):
     filters = _filters(request, "status", "org", "mine")
     filters["status"] = request.GET.get("status", SupportRequest.Status.OPEN)
-    items = selectors.support_request_list(actor=request.user, org=_org(request), status=filters["status"], mine=bool(filters["mine"]))
+    org = _org(request)
+    items = selectors.support_request_list(actor=request.user, org=org, status=filters["status"], mine=bool(filters["mine"]))
     return _list_page(request, object_type="support_request", queryset=items, columns=SUPPORT_COLUMNS, name=_("living support"),
                       template="quarantine/support_list.html", filters=filters, context={
-                          "org_unit": _org(request), "statuses": SupportRequest.Status.choices})
+                          "org_unit": org, "statuses": SupportRequest.Status.choices})
 
 
 @require_POST
@@ -380,9 +385,10 @@ def release_list(request):
     if since > until:
         since, until = until, since
     filters = {"org": request.GET.get("org", "").strip(), "since": since.isoformat(), "until": until.isoformat()}
-    releases = selectors.release_list(actor=request.user, org=_org(request), since=since, until=until)
-    timeliness = selectors.timeliness(actor=request.user, org=_org(request), since=since, until=until)
-    context = {"org_unit": _org(request), "stats": selectors.release_stats(releases=releases), "timeliness": timeliness,
+    org = _org(request)
+    releases = selectors.release_list(actor=request.user, org=org, since=since, until=until)
+    timeliness = selectors.timeliness(actor=request.user, org=org, since=since, until=until)
+    context = {"org_unit": org, "stats": selectors.release_stats(releases=releases), "timeliness": timeliness,
                "timeliness_rows": [(_("Flagged → first quarantine order"), timeliness["flag_to_isolation"]),
                                    (_("Fever/symptom alert → acknowledged"), timeliness["alert_to_acknowledged"]),
                                    (_("Fever/symptom alert → disposition"), timeliness["alert_to_disposition"])]}

@@ -170,3 +170,13 @@ def test_pages_of_todays_checks_run_across_the_states_in_order(world, frozen, cl
     assert names == [["人2", "人3"], ["人4", "人0"], ["人1"]] and states == [[1, 1], [1, 2], [2]]
     assert pages[0].paginator.num_pages == 3 and not pages[2].has_next()
     assert selectors.followup_page(rows, counts, day, number=99, per_page=2).number == 3
+
+
+def test_a_quick_check_and_the_counts_refresh_stay_small(world, order, client_for, django_assert_max_num_queries):
+    c = client_for(world.doctor_a)
+    with django_assert_max_num_queries(30):
+        r = c.post(f"/quarantine/orders/{order.uid}/check/", {"uid": str(uuid.uuid4()), "temperature": "36.6"}, HTTP_HX_REQUEST="true")
+    assert "Morning: Done" in r.content.decode()
+    with django_assert_max_num_queries(8):
+        counts = c.get("/quarantine/follow-ups/?mine=1&part=counts", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="counts"' in counts and "worklist" not in counts and "Upcoming" in counts
