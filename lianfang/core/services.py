@@ -17,6 +17,12 @@ def require(actor, capability: str) -> None:
         raise PermissionDenied()
 
 
+def require_in_jurisdiction(actor, path: str, message=None, *, field: str | None = None) -> None:
+    """Writes to a record outside the actor's subtree are refused (reads are scoped instead)."""
+    if not in_jurisdiction(actor, path):
+        raise PermissionDenied(message, field=field) if message else PermissionDenied(field=field)
+
+
 def pii_reveal(*, actor, record, field: str, object_type: str, via: Via) -> str:
     """The full value of one personal identifier, for a role allowed to see it; audited.
     The caller has already fetched `record` through `access`, so it is in scope."""

@@ -15,7 +15,7 @@ from lianfang.core.errors import DomainError, PermissionDenied
 from lianfang.core.models import AuditAction, OrgUnit, User
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import in_jurisdiction
-from lianfang.core.services import phone_clean, require
+from lianfang.core.services import phone_clean, require, require_in_jurisdiction
 from lianfang.core.temperature import is_fever, temperature_parse
 from lianfang.registry.models import Resident
 
@@ -49,10 +49,6 @@ START_AHEAD_DAYS = 7
 # A check is stamped with the time it was taken; a phone clock a little fast is not "the future".
 CLOCK_SLACK = dt.timedelta(minutes=10)
 
-
-def _in_scope(actor, path: str) -> None:
-    if not in_jurisdiction(actor, path):
-        raise PermissionDenied()
 
 
 # --- key persons ----------------------------------------------------------------------------
@@ -100,7 +96,7 @@ def key_person_recategorise(*, actor, key_person: KeyPerson, category: str, reas
     """A close contact found positive becomes a confirmed case, and so on; the history keeps why."""
     if not (has_capability(actor, Capability.MANAGE_QUARANTINE) or has_capability(actor, Capability.TRACE_CASES)):
         raise PermissionDenied()
-    _in_scope(actor, key_person.org_path)
+    require_in_jurisdiction(actor, key_person.org_path)
     if category not in Category.values:
         raise DomainError(_("Choose the category of the key person."), field="category")
     if not reason.strip():
@@ -122,7 +118,7 @@ def key_person_recategorise(*, actor, key_person: KeyPerson, category: str, reas
 @transaction.atomic
 def quarantine_policy_update(*, actor, district: OrgUnit, via: Via, **values) -> QuarantinePolicy:
     require(actor, Capability.CONFIGURE)
-    _in_scope(actor, district.path)
+    require_in_jurisdiction(actor, district.path)
     policy = policy_for(district_id=district.pk)
     if not (values["morning_start"] < values["morning_end"] <= values["afternoon_start"] < values["afternoon_end"]):
         raise DomainError(_("The windows must follow each other: morning from < morning until ≤ afternoon from < afternoon until."),
@@ -197,7 +193,7 @@ def quarantine_order_start(
     cadres, when given, must fit the scheme (they can also be assigned later)."""
     require(actor, Capability.MANAGE_QUARANTINE)
     key_person = KeyPerson.objects.select_for_update().get(pk=key_person.pk)
-    _in_scope(actor, key_person.org_path)
+    require_in_jurisdiction(actor, key_person.org_path)
     if key_person.status != KeyPerson.Status.ACTIVE:
         raise DomainError(_("This key-person file is closed (%(status)s).") % {"status": key_person.get_status_display()}, code="closed")
     if key_person.orders.filter(status=QuarantineOrder.Status.ACTIVE).exists():
@@ -249,7 +245,7 @@ def quarantine_order_start(
 
 def _manageable(actor, order: QuarantineOrder) -> None:
     require(actor, Capability.MANAGE_QUARANTINE)
-    _in_scope(actor, order.org_path)
+    require_in_jurisdiction(actor, order.org_path)
 
 
 def _lock(order: QuarantineOrder) -> QuarantineOrder:
@@ -392,7 +388,7 @@ def quarantine_order_end(*, actor, order: QuarantineOrder, status: str, reason: 
 def key_person_transfer_out(*, actor, key_person: KeyPerson, reason: str, via: Via) -> KeyPerson:
     """The person left the district's care (hospital, another district): the file closes."""
     require(actor, Capability.MANAGE_QUARANTINE)
-    _in_scope(actor, key_person.org_path)
+    require_in_jurisdiction(actor, key_person.org_path)
     if not (reason or "").strip():
         raise DomainError(_("Say where the person was transferred."), field="reason")
     key_person = KeyPerson.objects.select_for_update().get(pk=key_person.pk)
@@ -676,7 +672,7 @@ def spot_check_record(*, actor, order: QuarantineOrder, uid: uuid.UUID, result: 
 @transaction.atomic
 def support_request_open(*, actor, order: QuarantineOrder, uid: uuid.UUID, kind: str, detail: str, via: Via) -> tuple[SupportRequest, bool]:
     require(actor, Capability.LIVING_SUPPORT)
-    _in_scope(actor, order.org_path)
+    require_in_jurisdiction(actor, order.org_path)
     existing = _replayed(SupportRequest, uid=uid, order=order, missing=_("The request needs a client id (uid)."), conflict=_("This request id was already used for another person."))
     if existing is not None:
         return existing, False
@@ -698,7 +694,7 @@ def support_request_close(*, actor, request: SupportRequest, status: str, fulfil
                           via: Via) -> SupportRequest:
     """Fulfilled (who brought it, when) or cancelled."""
     require(actor, Capability.LIVING_SUPPORT)
-    _in_scope(actor, request.org_path)
+    require_in_jurisdiction(actor, request.org_path)
     request = SupportRequest.objects.select_for_update().get(pk=request.pk)
     if status not in SupportRequest.TRANSITIONS.get(request.status, ()):
         raise DomainError(_("This request is already %(status)s.") % {"status": request.get_status_display()}, code="bad_transition")

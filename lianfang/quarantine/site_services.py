@@ -9,11 +9,10 @@ from django.utils.translation import gettext as _
 
 from lianfang.core import clock
 from lianfang.core.audit import Via, audit_record, changed_fields
-from lianfang.core.errors import DomainError, PermissionDenied
+from lianfang.core.errors import DomainError
 from lianfang.core.models import AuditAction, OrgUnit
 from lianfang.core.roles import Capability
-from lianfang.core.scoping import in_jurisdiction
-from lianfang.core.services import phone_clean, require
+from lianfang.core.services import phone_clean, require, require_in_jurisdiction
 
 from .models import QuarantineOrder, Room, Site
 
@@ -58,8 +57,7 @@ def _require_site_manager(actor, site: Site) -> None:
     """Sites run above the actor (a district hotel) are used by the streets but changed only by
     whoever runs them."""
     require(actor, Capability.MANAGE_QUARANTINE)
-    if not in_jurisdiction(actor, site.org_path):
-        raise PermissionDenied(_("This site is run above your jurisdiction; ask the district office to change it."))
+    require_in_jurisdiction(actor, site.org_path, _("This site is run above your jurisdiction; ask the district office to change it."))
 
 
 def _site_values(*, district_id: int, name: str, address: str, contact_name: str, contact_phone: str, exclude_pk=None) -> dict:
@@ -82,8 +80,7 @@ def _site_values(*, district_id: int, name: str, address: str, contact_name: str
 
 
 def _check_org_unit(actor, org_unit: OrgUnit) -> None:
-    if not in_jurisdiction(actor, org_unit.path):
-        raise PermissionDenied(_("That place is outside your jurisdiction."), field="org_unit")
+    require_in_jurisdiction(actor, org_unit.path, _("That place is outside your jurisdiction."), field="org_unit")
 
 
 def _district_id(org_unit: OrgUnit) -> int:

@@ -13,8 +13,8 @@ from lianfang.core.audit import Via, audit_record, changed_fields
 from lianfang.core.errors import DomainError, PermissionDenied
 from lianfang.core.models import AuditAction, AuditEntry, OrgUnit
 from lianfang.core.roles import Capability, has_capability
-from lianfang.core.scoping import in_jurisdiction, scoped, subtree_q
-from lianfang.core.services import phone_clean, require
+from lianfang.core.scoping import scoped, subtree_q
+from lianfang.core.services import phone_clean, require, require_in_jurisdiction
 from lianfang.quarantine import services as quarantine
 from lianfang.quarantine.models import (
     Category,
@@ -52,10 +52,6 @@ CASE_FIELDS = ("onset_date", "confirmed_on", "hospital", "status", "cluster", "n
 _UNSET = object()
 
 
-def _in_scope(actor, path: str) -> None:
-    if not in_jurisdiction(actor, path):
-        raise PermissionDenied()
-
 
 def _id_number_clean(raw: str | None) -> str | None:
     if not (raw or "").strip():
@@ -74,7 +70,7 @@ def _person(*, actor, district: OrgUnit, resident: Resident | None, name: str, i
     if resident is None and number:
         resident = scoped(Resident.objects.filter(district=district, id_number=number), actor).first()
     if resident is not None:
-        _in_scope(actor, resident.org_path)
+        require_in_jurisdiction(actor, resident.org_path)
         return {"resident": resident, "name": resident.name, "id_number": None, "phone": ""}
     name = (name or "").strip()
     if not name:
@@ -132,7 +128,7 @@ def case_register(
     if actor.jurisdiction is None:
         raise PermissionDenied()
     org = org or actor.jurisdiction
-    _in_scope(actor, org.path)
+    require_in_jurisdiction(actor, org.path)
     district = OrgUnit.objects.get(pk=int(org.path[:8]))
     person = _person(actor=actor, district=district, resident=resident, name=name, id_number=id_number, phone=phone)
     if classification not in CASE_CATEGORY:
@@ -146,7 +142,7 @@ def case_register(
     if classification == Classification.CONFIRMED:
         confirmed_on = confirmed_on or today
     if infected_by is not None:
-        _in_scope(actor, infected_by.org_path)
+        require_in_jurisdiction(actor, infected_by.org_path)
         if infected_by.district_id != district.pk:
             raise DomainError(_("The source case is not in this district."), field="infected_by")
     if person["resident"] is not None:
@@ -182,7 +178,7 @@ def case_classify(*, actor, case: Case, classification: str, reason: str = "", c
     """Change a case's classification along CLASSIFICATION_TRANSITIONS; the history keeps who,
     when and why, and the person's key-person file follows."""
     require(actor, Capability.TRACE_CASES)
-    _in_scope(actor, case.org_path)
+    require_in_jurisdiction(actor, case.org_path)
     case = _lock(case)
     if classification not in CLASSIFICATION_TRANSITIONS.get(case.classification, ()):
         raise DomainError(_("A %(from)s case cannot become %(to)s.") % {
@@ -213,7 +209,7 @@ def case_update(*, actor, case: Case, via: Via, infected_by=_UNSET, **values) ->
     """Change what is known of a case: onset, confirmation date, hospital, status, cluster, note,
     and the source case (`infected_by`, None to clear)."""
     require(actor, Capability.TRACE_CASES)
-    _in_scope(actor, case.org_path)
+    require_in_jurisdiction(actor, case.org_path)
     case = _lock(case)
     unknown = set(values) - set(CASE_FIELDS)
     if unknown:
@@ -233,7 +229,7 @@ def case_update(*, actor, case: Case, via: Via, infected_by=_UNSET, **values) ->
     after["hospital"], after["cluster"] = after["hospital"][:100], after["cluster"][:100]
     if infected_by is not _UNSET:
         if infected_by is not None:
-            _in_scope(actor, infected_by.org_path)
+            require_in_jurisdiction(actor, infected_by.org_path)
             _check_source(case, infected_by)
         before["infected_by"] = str(case.infected_by.uid) if case.infected_by_id else ""
         after["infected_by"] = str(infected_by.uid) if infected_by is not None else ""
@@ -252,7 +248,7 @@ def case_update(*, actor, case: Case, via: Via, infected_by=_UNSET, **values) ->
 def trajectory_add(*, actor, case: Case, place: str, started_at: dt.datetime, ended_at: dt.datetime, note: str = "",
                    via: Via) -> TrajectoryEntry:
     require(actor, Capability.TRACE_CASES)
-    _in_scope(actor, case.org_path)
+    require_in_jurisdiction(actor, case.org_path)
     place = (place or "").strip()
     if not place:
         raise DomainError(_("Give the place."), field="place")
@@ -273,7 +269,7 @@ def trajectory_add(*, actor, case: Case, place: str, started_at: dt.datetime, en
 def trajectory_remove(*, actor, entry: TrajectoryEntry, via: Via) -> None:
     require(actor, Capability.TRACE_CASES)
     case = entry.case
-    _in_scope(actor, case.org_path)
+    require_in_jurisdiction(actor, case.org_path)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="case", object_ref=case.uid, object_label=case.name,
                  org_path=case.org_path, detail={"trajectory_removed": entry.place})
     entry.delete()
@@ -302,7 +298,7 @@ def contact_add(
     the street to order it). The same person on the same case, or the same client `uid`, returns
     the contact already recorded (created=False) without writing."""
     require(actor, Capability.TRACE_CASES)
-    _in_scope(actor, case.org_path)
+    require_in_jurisdiction(actor, case.org_path)
     case = _lock(case)  # contacts of one case are added one at a time: no duplicate on a retry
     if uid is not None and (existing := Contact.objects.filter(uid=uid).first()) is not None:
         if existing.case_id != case.pk:
@@ -368,7 +364,7 @@ def _transition(contact: Contact, status: str) -> None:
 def contact_hand_over(*, actor, contact: Contact, to: str, note: str = "", via: Via) -> Contact:
     """Hand a contact outside our area over (协查) to the district or street where they are."""
     require(actor, Capability.TRACE_CASES)
-    _in_scope(actor, contact.org_path)
+    require_in_jurisdiction(actor, contact.org_path)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     _transition(contact, Contact.Status.HANDED_OVER)
     to = (to or "").strip()
@@ -391,7 +387,7 @@ def contact_to_case(
     """A contact fell ill or tested positive: they become a case infected by the contact's case,
     in the same cluster, and their key-person file is recategorised."""
     require(actor, Capability.TRACE_CASES)
-    _in_scope(actor, contact.org_path)
+    require_in_jurisdiction(actor, contact.org_path)
     contact = Contact.objects.select_for_update(of=("self",)).select_related("case", "resident", "resident__household__org").get(
         pk=contact.pk)
     _transition(contact, Contact.Status.BECAME_CASE)
