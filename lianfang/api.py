@@ -27,6 +27,8 @@ from lianfang.quarantine.site_api import router as quarantine_site_router  # noq
 from lianfang.screening.api import router as screening_router  # noqa: E402
 from lianfang.screening.import_api import router as screening_import_router  # noqa: E402
 from lianfang.tracing.api import router as tracing_router  # noqa: E402
+from lianfang.checkpoints.api import router as checkpoints_router  # noqa: E402
+from lianfang.checkpoints.card_api import router as checkpoints_card_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
@@ -36,3 +38,5 @@ api.add_router("/", screening_import_router)
 api.add_router("/", quarantine_router)
 api.add_router("/", quarantine_site_router)
 api.add_router("/", tracing_router)
+api.add_router("/", checkpoints_router)
+api.add_router("/", checkpoints_card_router)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "lianfang.quarantine",
     "lianfang.screening",
     "lianfang.tracing",
+    "lianfang.checkpoints",
 ]
 
 MIDDLEWARE = [

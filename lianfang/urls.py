@@ -10,6 +10,7 @@ urlpatterns = [
     path("registry/", include("lianfang.registry.urls")),
     path("screening/", include("lianfang.screening.urls")),
     path("tracing/", include("lianfang.tracing.urls")),
+    path("checkpoints/", include("lianfang.checkpoints.urls")),
     path("", include("lianfang.quarantine.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

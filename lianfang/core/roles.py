@@ -31,6 +31,8 @@ class Capability(models.TextChoices):
     SPOT_CHECK = "spot_check", _("Record police spot checks")
     LIVING_SUPPORT = "living_support", _("Record and fulfil living-support requests")
     TRACE_CASES = "trace_cases", _("Record cases, trajectories and contacts")
+    MANAGE_CHECKPOINTS = "manage_checkpoints", _("Set up checkpoints, duty rosters and pass cards")
+    RECORD_PASSAGES = "record_passages", _("Record passages at checkpoints")
     CONFIGURE = "configure", _("Configure the system (admin)")
 
 
@@ -39,13 +41,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     R.DISTRICT_OFFICE: frozenset(C.values),
     R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG,
                                  C.MANAGE_SCREENING, C.RECORD_SCREENING, C.DECIDE_CANDIDATES, C.MANAGE_QUARANTINE,
-                                 C.RECORD_CHECKS, C.HANDLE_ALERTS, C.SPOT_CHECK, C.LIVING_SUPPORT, C.TRACE_CASES}),
+                                 C.RECORD_CHECKS, C.HANDLE_ALERTS, C.SPOT_CHECK, C.LIVING_SUPPORT, C.TRACE_CASES,
+                                 C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES}),
+    # The community issues its households' pass cards and runs its gates' rosters.
     R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.RECORD_SCREENING, C.RECORD_CHECKS,
-                              C.HANDLE_ALERTS, C.LIVING_SUPPORT}),
+                              C.HANDLE_ALERTS, C.LIVING_SUPPORT, C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES}),
     # Doctors and police must reach the person (phone, identity) for checks and spot checks.
     R.DOCTOR: frozenset({C.REVEAL_PII, C.RECORD_CHECKS, C.HANDLE_ALERTS, C.TRACE_CASES}),
     R.POLICE: frozenset({C.REVEAL_PII, C.SPOT_CHECK, C.HANDLE_ALERTS}),
-    R.CHECKPOINT_STAFF: frozenset(),
+    # At the gate: record passages. The community and doctors close the referrals they raise.
+    R.CHECKPOINT_STAFF: frozenset({C.RECORD_PASSAGES}),
     R.INSPECTOR: frozenset(),
     R.SUPERVISION: frozenset({C.VIEW_AUDIT}),
 }

@@ -392,7 +392,8 @@ class HealthCheck(models.Model):
 
 class Alert(models.Model):
     """Something about a person under watch that needs a human now: fever or a symptom at a
-    check, a missed check, absent at a police spot check. Seen at once by the order's cadres,
+    check, a missed check, absent at a police spot check, trying to go out through a checkpoint
+    (a breach). Seen at once by the order's cadres,
     the community and the district office (by scope); acknowledged, then closed with a
     disposition. `key` makes raising the same alert twice a no-op."""
 
@@ -401,6 +402,7 @@ class Alert(models.Model):
         SYMPTOM = "symptom", _("Symptom")
         OVERDUE = "overdue", _("Missed check")
         ABSENT = "absent", _("Absent at spot check")
+        BREACH = "breach", _("Tried to leave (checkpoint)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

@@ -87,6 +87,17 @@ def access_order(*, actor, uid) -> QuarantineOrder:
     return _one_or_404(visible(QuarantineOrder.objects.select_related(*ORDER_RELATED), actor), uid=uid)
 
 
+def active_orders_of(*, resident_ids) -> dict[int, QuarantineOrder]:
+    """{resident id: active order} for the residents among `resident_ids` under quarantine now —
+    the entry point checkpoints use to block an exit. Not scoped: the gate must know whoever
+    stands at it, and learns only that they may not leave."""
+    ids = [i for i in resident_ids if i]
+    if not ids:
+        return {}
+    return {o.resident_id: o for o in QuarantineOrder.objects.filter(resident_id__in=ids, status=QuarantineOrder.Status.ACTIVE)
+            .only("pk", "uid", "resident_id", "key_person_id", "district_id", "org_path", "end_date", "kind")}
+
+
 def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:
     return order.checks.select_related("measured_by").order_by("-checked_at", "-id")
 

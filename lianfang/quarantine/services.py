@@ -539,6 +539,14 @@ def _alert_raise(*, order: QuarantineOrder, kind: str, key: str, detail: str, ra
     return alert
 
 
+def breach_alert_raise(*, order: QuarantineOrder, passage_uid, detail: str, raised_at: dt.datetime) -> Alert:
+    """A person under this order tried to go out through a checkpoint: an alert to the order's
+    cadres at once. Raised by the checkpoints app inside the passage's transaction; once per
+    passage and order, so a replayed offline batch raises nothing new."""
+    return _alert_raise(order=order, kind=Alert.Kind.BREACH, key=f"breach:{passage_uid}:{order.pk}", detail=detail,
+                        raised_at=raised_at)
+
+
 def _overdue_key(order_id: int, day: dt.date, slot: str) -> str:
     return f"overdue:{order_id}:{day.isoformat()}:{slot}"
 
