@@ -177,8 +177,16 @@ def test_demo_command_creates_the_logins_once_and_reuses_the_district(db, data_d
     assert orders >= 5 and checks > 50  # the demo shows people in quarantine with their checks
     assert Alert.objects.filter(kind="fever").count() == 1 and QuarantineOrder.objects.filter(status="released").count() == 1
 
+    from lianfang.checkpoints.models import Checkpoint, Passage
+
+    passages = Passage.objects.count()
+    # The demo's gate staff are posted to the community's gates, with a week of passages and one breach.
+    assert Checkpoint.objects.filter(staff__username="checkpoint").count() == 2 and passages > 300
+    assert Passage.objects.filter(is_breach=True).count() == 1 and Alert.objects.filter(kind="breach").exists()
+
     call_command("demo", "--no-serve", "--residents", "300", stdout=io.StringIO())
     assert (OrgUnit.objects.count(), Resident.objects.count(), User.objects.count()) == before
+    assert Passage.objects.count() == passages
     assert (ScreeningRound.objects.count(), ScreeningVisit.objects.count()) == (1, visits)
     assert (QuarantineOrder.objects.count(), HealthCheck.objects.count()) == (orders, checks)
 
