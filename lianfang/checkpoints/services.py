@@ -663,3 +663,21 @@ def referral_close(*, actor, referral: Referral, disposition: str, outcome: str 
                  object_label=str(referral), org_path=referral.org_path,
                  detail={"status": [before, "closed"], "disposition": disposition, "outcome": referral.outcome})
     return referral
+
+
+@transaction.atomic
+def checkpoints_deidentify(*, district: OrgUnit, via: Via, actor=None) -> int:
+    """With registry_deidentify (PIPL 2021): keep the counts per gate, day and outcome; drop
+    who passed (names, ID numbers, phones, plates, purposes) and the duty staff's phones."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, Concat
+
+    count = Passage.objects.filter(district=district).update(
+        name=Concat(Value("通行"), Cast(F("pk"), output_field=CharField())), id_number=None, phone="", plate="", purpose="",
+        turn_back_reason="—")
+    Passage.objects.filter(district=district).exclude(outcome=Outcome.TURNED_BACK).update(turn_back_reason="")
+    Referral.objects.filter(district=district).update(outcome="")
+    DutyAssignment.objects.filter(shift__checkpoint__district=district).update(phone="")
+    audit_record(actor=actor, action=AuditAction.DELETE, via=via, object_type="passage", object_label=district.name,
+                 org_path=district.path, detail={"deidentified_passages": count})
+    return count

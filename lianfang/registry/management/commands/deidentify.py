@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from lianfang.checkpoints.services import checkpoints_deidentify
 from lianfang.core.audit import COMMAND
 from lianfang.core.models import Level, OrgUnit
 from lianfang.registry.services import registry_deidentify
@@ -23,4 +24,5 @@ class Command(BaseCommand):
         count = registry_deidentify(district=unit, via=COMMAND)
         screening_import_data_delete(district=unit)
         tracing_deidentify(district=unit, via=COMMAND)
+        checkpoints_deidentify(district=unit, via=COMMAND)
         self.stdout.write(self.style.SUCCESS(f"{unit.name}: {count} residents de-identified."))
