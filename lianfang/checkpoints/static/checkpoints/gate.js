@@ -142,6 +142,7 @@
     setValue("outcome", "passed");
     setValue("uid", uuid4());
     $("card-info").textContent = "";
+    checked = null;
     showModes();
   }
 
@@ -339,16 +340,22 @@
 
   // --- the card: scanner, camera, photo -------------------------------------------------------
   var card = form.elements.card;
+  var checked = null;
+  var checks = 0;
 
+  // Enter and the change on blur both ask: one lookup per code, and only the latest is shown.
   function check(code) {
+    if (code === checked) return;
+    checked = code;
+    var n = ++checks;
     var info = $("card-info");
     info.textContent = "";
-    if (!code || !navigator.onLine) return;
+    if (!code || !navigator.onLine) { checked = null; return; }
     fetch(root.dataset.checkUrl + "?code=" + encodeURIComponent(code), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
       .then(function (out) {
         var ok = out[0], b = out[1];
-        if (card.value.trim() !== code) return; // another card was scanned meanwhile
+        if (n !== checks || card.value.trim() !== code) return; // another card was scanned meanwhile
         if (!ok) { info.appendChild(el("p", "error", b.detail || "")); return; }
         info.appendChild(el("p", "", T.card + " " + b.number + " · " + b.address));
         info.appendChild(el("p", "muted", T.members + ": " + b.members.join("、")));

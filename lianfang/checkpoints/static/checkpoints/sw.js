@@ -10,7 +10,8 @@ self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
 function remember(request, response) {
-  if (response && response.ok && response.type === "basic") {
+  // Never a login page (a redirect) under the gate's address.
+  if (response && response.ok && response.type === "basic" && !response.redirected) {
     var copy = response.clone();
     caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
   }
