@@ -128,7 +128,6 @@ def _gate_strings() -> dict:
         "discard": _("Discard"), "fix": _("Fix in the form"), "confirm_discard": _("Discard this record? It was never stored."),
         "login": _("Your login has expired: log in again in another tab. The records are kept on this phone."),
         "server": _("The server did not answer (%(status)s); the records are kept and sent again."),
-        "fix_first": _("Finish or discard the record being fixed first."),
         "exit_blocked": _("Exit blocked (under quarantine)"), "members": _("Members"), "card": _("Card"),
         "decode_failed": _("No code found in the photo. Try again closer, or type the number."),
         "camera_failed": _("The camera could not be opened."),

@@ -260,3 +260,22 @@ def test_the_lists_render_for_checkpoint_staff(world, client_for, url):
 def test_the_service_worker_is_served_for_the_checkpoint_pages(world, client_for):
     response = client_for(world.checkpoint_staff_a).get(reverse("checkpoints:service_worker"))
     assert response.status_code == 200 and response["Service-Worker-Allowed"] == reverse("checkpoints:home")
+
+
+def test_the_referrals_read_a_page_in_few_queries(world, client_for, django_assert_max_num_queries):
+    g = gate(world)
+    record(world.checkpoint_staff_a, *[draft(g, at=timezone.now(), name=f"发热{i}", phone="13800000000", temperature="38.0")
+                                       for i in range(15)])
+    client = client_for(world.grid_worker_a)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("checkpoints:referrals"))
+
+
+def test_the_gate_speaks_chinese(world, client_for, settings):
+    g = gate(world)
+    settings.LANGUAGE_CODE = "zh-hans"
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        page = client_for(world.checkpoint_staff_a).get(reverse("checkpoints:gate", args=[g.uid])).content.decode()
+    assert 'lang="zh-hans"' in page and "体温" in page
