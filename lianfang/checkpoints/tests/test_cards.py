@@ -283,3 +283,13 @@ def test_a_photo_over_8_mb_is_refused(world, upload):
 @shadowed
 def test_reading_a_photo_needs_the_right_to_record_passages(world, upload):
     assert upload(world.doctor_a, png(code(card(world)))).status_code == 403
+
+
+def test_the_card_list_takes_a_fixed_number_of_queries(world, client_for, django_assert_max_num_queries):
+    for room in range(102, 120):
+        make_household(org=world.building_a, room=str(room))
+    services.pass_cards_issue_for(actor=world.street_officer_a, org=world.building_a, via=COMMAND)
+    client = client_for(world.street_officer_a)
+    client.get("/checkpoints/cards/")
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/checkpoints/cards/?org={world.building_a.code}").status_code == 200

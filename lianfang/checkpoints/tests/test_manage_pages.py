@@ -290,3 +290,17 @@ def test_the_duty_board_shows_every_gate_in_service_and_its_gaps(world, client_f
     assert sorted((r[0], r[4], r[6]) for r in rows[1:]) == [("东门", "张三 (Volunteer)", "no"), ("北门", "nobody", "yes")]
     assert "东门" not in client_for(world.street_officer_b).get("/checkpoints/duty/").content.decode()
 
+
+
+def test_the_list_and_the_board_take_a_fixed_number_of_queries(world, client_for, at_ten, django_assert_max_num_queries):
+    for i in range(6):
+        planned(world, gate(world, name=f"门{i}"), people=("张三", "李四"))
+    client = client_for(world.street_officer_a)
+    client.get("/checkpoints/list/")  # warm the session and the caches
+    with django_assert_max_num_queries(14):
+        assert client.get("/checkpoints/list/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/checkpoints/duty/").status_code == 200
+    g = Checkpoint.objects.first()
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/checkpoints/{g.uid}/roster/?since=2024-03-04").status_code == 200
