@@ -53,19 +53,19 @@ def checkpoint_create(request, payload: CheckpointIn):
     return Status(201, checkpoint)
 
 
-@router.get("/checkpoints/{uid}", response=CheckpointOut)
+@router.get("/checkpoints/{uuid:uid}", response=CheckpointOut)
 def checkpoint_detail(request, uid: UUID):
     return selectors.access_checkpoint(actor=request.user, uid=uid)
 
 
-@router.put("/checkpoints/{uid}", response=CheckpointOut)
+@router.put("/checkpoints/{uuid:uid}", response=CheckpointOut)
 def checkpoint_update(request, uid: UUID, payload: CheckpointPatch):
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=uid)
     return services.checkpoint_update(actor=request.user, checkpoint=checkpoint, is_active=payload.is_active,
                                       via=Via.from_request(request), **_checkpoint_kwargs(payload))
 
 
-@router.put("/checkpoints/{uid}/staff", response=list[str])
+@router.put("/checkpoints/{uuid:uid}/staff", response=list[str])
 def checkpoint_staff_set(request, uid: UUID, payload: StaffIn):
     """Post checkpoint staff (by user name) to the gate; they then see only their gates."""
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=uid)
@@ -77,7 +77,7 @@ def checkpoint_staff_set(request, uid: UUID, payload: StaffIn):
     return sorted(u.username for u in users)
 
 
-@router.get("/checkpoints/{uid}/exits", response=list[CheckpointOut])
+@router.get("/checkpoints/{uuid:uid}/exits", response=list[CheckpointOut])
 def circle_exits(request, uid: UUID):
     """The other gates of the same compound or closed circle."""
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=uid)
@@ -91,7 +91,7 @@ class ShiftFilters(Schema):
     until: dt.date | None = None
 
 
-@router.get("/checkpoints/{uid}/shifts", response=list[ShiftOut])
+@router.get("/checkpoints/{uuid:uid}/shifts", response=list[ShiftOut])
 def shift_list(request, uid: UUID, filters: Query[ShiftFilters]):
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=uid)
     since = filters.since or clock.today()
@@ -99,7 +99,7 @@ def shift_list(request, uid: UUID, filters: Query[ShiftFilters]):
                                      until=filters.until or since + dt.timedelta(days=6)))
 
 
-@router.post("/checkpoints/{uid}/shifts", response={201: list[ShiftOut]})
+@router.post("/checkpoints/{uuid:uid}/shifts", response={201: list[ShiftOut]})
 def shifts_plan(request, uid: UUID, payload: ShiftPlanIn):
     """Lay out the shifts of the coming days from the gate's pattern (days already planned are kept)."""
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=uid)
@@ -108,7 +108,7 @@ def shifts_plan(request, uid: UUID, payload: ShiftPlanIn):
     return Status(201, shifts)
 
 
-@router.post("/shifts/{uid}/assignments", response={201: ShiftOut})
+@router.post("/shifts/{uuid:uid}/assignments", response={201: ShiftOut})
 def duty_assign(request, uid: UUID, payload: AssignmentIn):
     shift = selectors.access_shift(actor=request.user, uid=uid)
     user = get_object_or_404(User, username=payload.username) if payload.username else None
@@ -117,7 +117,7 @@ def duty_assign(request, uid: UUID, payload: AssignmentIn):
     return Status(201, shift)
 
 
-@router.delete("/shifts/{uid}/assignments/{assignment_id}", response={204: None})
+@router.delete("/shifts/{uuid:uid}/assignments/{assignment_id}", response={204: None})
 def duty_unassign(request, uid: UUID, assignment_id: int):
     shift = selectors.access_shift(actor=request.user, uid=uid)
     assignment = get_object_or_404(shift.assignments, pk=assignment_id)
@@ -125,7 +125,7 @@ def duty_unassign(request, uid: UUID, assignment_id: int):
     return Status(204, None)
 
 
-@router.post("/shifts/{uid}/handover", response=ShiftOut)
+@router.post("/shifts/{uuid:uid}/handover", response=ShiftOut)
 def handover_record(request, uid: UUID, payload: HandoverIn):
     shift = selectors.access_shift(actor=request.user, uid=uid)
     return services.handover_record(actor=request.user, shift=shift, note=payload.note, via=Via.from_request(request))
@@ -176,18 +176,18 @@ def pass_card_check(request, code: str):
             "members": [m.name for m in found.members], "quarantined": found.quarantined, "exit_blocked": found.exit_blocked}
 
 
-@router.get("/pass-cards/{uid}", response=PassCardOut)
+@router.get("/pass-cards/{uuid:uid}", response=PassCardOut)
 def pass_card_detail(request, uid: UUID):
     return selectors.access_pass_card(actor=request.user, uid=uid)
 
 
-@router.post("/pass-cards/{uid}/revoke", response=PassCardOut)
+@router.post("/pass-cards/{uuid:uid}/revoke", response=PassCardOut)
 def pass_card_revoke(request, uid: UUID, payload: ReasonIn):
     card = selectors.access_pass_card(actor=request.user, uid=uid)
     return services.pass_card_revoke(actor=request.user, card=card, reason=payload.reason, via=Via.from_request(request))
 
 
-@router.post("/pass-cards/{uid}/reissue", response={201: PassCardOut})
+@router.post("/pass-cards/{uuid:uid}/reissue", response={201: PassCardOut})
 def pass_card_reissue(request, uid: UUID, payload: ReasonIn):
     """Revoke a lost or damaged card and issue the replacement (a new code)."""
     card = selectors.access_pass_card(actor=request.user, uid=uid)
@@ -285,13 +285,13 @@ def referral_list(request, status: str = "", org: str = "", open_only: bool = Fa
     return selectors.referral_list(actor=request.user, org=_org(request, org), status=status, open_only=open_only)
 
 
-@router.post("/referrals/{uid}/acknowledge", response=ReferralOut)
+@router.post("/referrals/{uuid:uid}/acknowledge", response=ReferralOut)
 def referral_acknowledge(request, uid: UUID):
     referral = selectors.access_referral(actor=request.user, uid=uid)
     return services.referral_acknowledge(actor=request.user, referral=referral, via=Via.from_request(request))
 
 
-@router.post("/referrals/{uid}/close", response=ReferralOut)
+@router.post("/referrals/{uuid:uid}/close", response=ReferralOut)
 def referral_close(request, uid: UUID, payload: ReferralCloseIn):
     referral = selectors.access_referral(actor=request.user, uid=uid)
     return services.referral_close(actor=request.user, referral=referral, disposition=payload.disposition, outcome=payload.outcome,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from lianfang.core import clock, idnumbers
 from lianfang.core.audit import Via, audit_record, changed_fields
@@ -33,6 +34,7 @@ MAX_BATCH = 500
 # Records queued offline may be days old; a time ahead of the server's clock is a wrong clock.
 MAX_AGE = dt.timedelta(days=30)
 CLOCK_SKEW = dt.timedelta(minutes=10)
+UID_CONFLICT = _lazy("This record id was already used for another record; the phone must make a new one.")
 
 
 # --- checkpoints ----------------------------------------------------------------------------
@@ -92,6 +94,7 @@ def checkpoint_create(*, actor, org: OrgUnit, name: str, kind: str, location: st
     if Checkpoint.objects.filter(org=org, name=fields["name"]).exists():
         raise DomainError(_("%(org)s already has a checkpoint named %(name)s.") % {"org": org.name, "name": fields["name"]}, field="name")
     if fields["is_single_exit"]:
+        OrgUnit.objects.select_for_update().filter(pk=org.pk).first()  # two at once: the second waits, then sees the first
         _single_exit_free(org=org)
     checkpoint = Checkpoint.objects.create(district_id=path_ids(org.path)[0], org=org, org_path=org.path, created_by=actor, **fields)
     audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="checkpoint", object_ref=checkpoint.uid,
@@ -112,6 +115,7 @@ def checkpoint_update(*, actor, checkpoint: Checkpoint, name: str, kind: str, lo
         raise DomainError(_("%(org)s already has a checkpoint named %(name)s.") % {"org": checkpoint.org.name, "name": fields["name"]},
                           field="name")
     if fields["is_single_exit"] and fields["is_active"]:
+        OrgUnit.objects.select_for_update().filter(pk=checkpoint.org_id).first()
         _single_exit_free(org=checkpoint.org, exclude_pk=checkpoint.pk)
     before = {k: getattr(checkpoint, k) for k in fields}
     for key, value in fields.items():
@@ -122,15 +126,20 @@ def checkpoint_update(*, actor, checkpoint: Checkpoint, name: str, kind: str, lo
     return checkpoint
 
 
+def _user_covers(user: User, checkpoint: Checkpoint, *, field_name: str) -> None:
+    """A user posted to or on duty at a gate must have it in their jurisdiction: otherwise
+    they could not open its page (reads are scoped), and another street's account would do."""
+    if user.jurisdiction is None or not checkpoint.org_path.startswith(user.jurisdiction.path):
+        raise DomainError(_("%(user)s works outside this checkpoint's area.") % {"user": user}, field=field_name)
+
+
 @transaction.atomic
 def checkpoint_staff_set(*, actor, checkpoint: Checkpoint, users: list[User], via: Via) -> Checkpoint:
     """Post checkpoint staff to a gate: they see and record there, and nowhere else."""
     require(actor, Capability.MANAGE_CHECKPOINTS)
     require_in_jurisdiction(actor, checkpoint.org_path)
     for user in users:
-        if user.jurisdiction is None or not (checkpoint.org_path.startswith(user.jurisdiction.path)
-                                             or user.jurisdiction.path.startswith(checkpoint.org_path)):
-            raise DomainError(_("%(user)s works outside this checkpoint's area.") % {"user": user}, field="staff")
+        _user_covers(user, checkpoint, field_name="staff")
     before = sorted(checkpoint.staff.values_list("username", flat=True))
     checkpoint.staff.set(users)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="checkpoint", object_ref=checkpoint.uid,
@@ -157,10 +166,12 @@ def shifts_plan(*, actor, checkpoint: Checkpoint, start: dt.date, days: int = 7,
     require_in_jurisdiction(actor, checkpoint.org_path)
     if not 1 <= days <= 62:
         raise DomainError(_("Plan between 1 and 62 days at a time."), field="days")
-    existing = set(checkpoint.shifts.filter(starts_at__date__gte=start - dt.timedelta(days=1),
-                                            starts_at__date__lte=start + dt.timedelta(days=days)).values_list("starts_at", flat=True))
+    first, last = clock.day_bounds(start - dt.timedelta(days=1), start + dt.timedelta(days=days))
+    existing = list(checkpoint.shifts.filter(starts_at__lt=last, ends_at__gt=first).values_list("starts_at", "ends_at"))
+    # A pattern changed after planning must not stack a second shift over a planned one.
     new = [DutyShift(checkpoint=checkpoint, org_path=checkpoint.org_path, starts_at=s, ends_at=e)
-           for d in range(days) for s, e in shift_bounds(checkpoint, start + dt.timedelta(days=d)) if s not in existing]
+           for d in range(days) for s, e in shift_bounds(checkpoint, start + dt.timedelta(days=d))
+           if not any(s < old_end and e > old_start for old_start, old_end in existing)]
     DutyShift.objects.bulk_create(new)
     audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="duty_shift", object_ref=checkpoint.uid,
                  object_label=str(checkpoint), org_path=checkpoint.org_path,
@@ -178,6 +189,8 @@ def duty_assign(*, actor, shift: DutyShift, name: str, phone: str = "", kind: st
         raise DomainError(_("A name is required."), field="name")
     if kind not in StaffKind.values:
         raise DomainError(_("Choose what the person serves as."), field="kind")
+    if user is not None:
+        _user_covers(user, shift.checkpoint, field_name="user")
     phone = phone_clean(phone) or (user.phone if user else "")
     if shift.assignments.filter(name=name).exists():
         raise DomainError(_("%(name)s is already on this shift.") % {"name": name}, field="name")
@@ -237,6 +250,7 @@ def _card_owner_check(*, actor, household: Household, resident: Resident | None)
 def pass_card_issue(*, actor, household: Household, resident: Resident | None = None, via: Via) -> PassCard:
     """One valid card per household (or per resident, when cards are personal)."""
     _card_owner_check(actor=actor, household=household, resident=resident)
+    Household.objects.select_for_update().filter(pk=household.pk).first()  # two issues at once: one card
     current = PassCard.objects.filter(household=household, resident=resident, status=PassCard.Status.ACTIVE).first()
     if current is not None:
         raise DomainError(_("A valid card %(number)s exists already; reissue it to replace it.") % {"number": current.number},
@@ -557,7 +571,8 @@ def _passages_store(*, actor, drafts: list[PassageDraft], via: Via) -> list[Pass
             uids.append(None)
             errors.append(RecordError(i, str(d.uid or ""), e.field, str(e.message), e.code))
     existing = {p.uid: p for p in Passage.objects.filter(uid__in=[u for u in uids if u]).select_related("checkpoint")}
-    lookups = _gate_lookups(actor=actor, drafts=[d for d, u in zip(drafts, uids) if u and u not in existing])
+    lookups = _gate_lookups(actor=actor, drafts=drafts)
+    visible_ids = {c.pk for c in lookups.checkpoints.values()}
     results: list[PassageResult | None] = []
     new_rows: list[Passage] = []
     seen: dict[uuid.UUID, PassageResult] = {}
@@ -566,12 +581,18 @@ def _passages_store(*, actor, drafts: list[PassageDraft], via: Via) -> list[Pass
             results.append(None)
             continue
         if uid in seen:  # the same record twice in one batch: stored once
+            if str(seen[uid].passage.checkpoint.uid) != str(draft.checkpoint).lower():
+                errors.append(RecordError(i, str(uid), "uid", str(UID_CONFLICT), "uid_conflict"))
+                results.append(None)
+                continue
             results.append(PassageResult(seen[uid].passage, False, seen[uid].notes))
             continue
         if uid in existing:
             stored = existing[uid]
-            if str(stored.checkpoint.uid) != str(draft.checkpoint).lower():
-                errors.append(RecordError(i, str(uid), "uid", _("This record id was already used for another checkpoint."), "uid_conflict"))
+            # A replay answers with the stored record, so only for a gate the actor records at
+            # (and the same gate): a uid is no key to someone else's ledger.
+            if stored.checkpoint_id not in visible_ids or str(stored.checkpoint.uid) != str(draft.checkpoint).lower():
+                errors.append(RecordError(i, str(uid), "uid", str(UID_CONFLICT), "uid_conflict"))
                 results.append(None)
                 continue
             seen[uid] = PassageResult(stored, False)
@@ -590,7 +611,7 @@ def _passages_store(*, actor, drafts: list[PassageDraft], via: Via) -> list[Pass
         raise BatchInvalid(errors)
     orders_by_row = _orders_at_gate(new_rows)
     for i, row in enumerate(new_rows):
-        seen[row.uid].notes = _apply_rules(row, orders_by_row.get(i, []))
+        seen[row.uid].notes[:] = _apply_rules(row, orders_by_row.get(i, []))  # in place: a repeat in the batch shares it
     Passage.objects.bulk_create(new_rows)
     _side_effects(new_rows, orders_by_row)
     if new_rows:
