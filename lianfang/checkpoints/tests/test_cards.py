@@ -14,17 +14,12 @@ from lianfang.core.models import ApiToken, AuditEntry
 from lianfang.core.pdf import cjk_font
 from lianfang.core.tests.factories import make_household, make_resident
 
-from .. import api as checkpoints_api
 from .. import cards_pdf, services
 from ..models import PassCard
 from .factories import card, code
 
 pytestmark = pytest.mark.django_db
 
-# api.py's `/pass-cards/{uid}` (any string) is resolved before this router and swallows
-# /pass-cards/sheet.pdf and /pass-cards/decode; declared `{uuid:uid}` it no longer does.
-shadowed = pytest.mark.xfail("/pass-cards/{uid}" in checkpoints_api.router.path_operations, strict=True,
-                             reason="checkpoints/api.py declares /pass-cards/{uid} without the uuid converter")
 needs_cjk_font = pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed (apt-get install fonts-noto-cjk)")
 
 
@@ -151,7 +146,6 @@ def test_street_b_does_not_find_street_a_cards(world, client_for, token_client):
     assert c.is_active
 
 
-@shadowed
 def test_street_b_does_not_print_street_a_cards_through_the_api(world, token_client):
     card(world)
     api = token_client(world.street_officer_b)
@@ -208,7 +202,6 @@ def test_a_personal_card_names_its_holder(world):
     assert "Holder: 居民A" in html and c.number in html and "1 member" not in html
 
 
-@shadowed
 @needs_cjk_font
 def test_the_api_answers_the_same_sheet(world, token_client):
     c = card(world)
@@ -230,7 +223,6 @@ def test_without_a_chinese_font_the_page_names_the_debian_package(world, client_
     assert not AuditEntry.objects.filter(action="export").exists()
 
 
-@shadowed
 def test_without_a_chinese_font_the_api_names_the_debian_package(world, token_client, monkeypatch):
     card(world)
     monkeypatch.setattr(cards_pdf, "cjk_font", lambda: None)
@@ -248,7 +240,6 @@ def test_checkpoint_staff_may_not_print_cards(world, client_for):
 
 # --- reading a card from a photo ------------------------------------------------------------
 
-@shadowed
 def test_a_photo_of_the_card_gives_its_code_which_the_gate_accepts(world, upload, token_client):
     c = card(world)
     response = upload(world.checkpoint_staff_a, png(code(c)))
@@ -257,14 +248,12 @@ def test_a_photo_of_the_card_gives_its_code_which_the_gate_accepts(world, upload
     assert check.status_code == 200 and check.json()["number"] == c.number
 
 
-@shadowed
 def test_a_photo_without_a_qr_code_is_a_clear_400(world, upload):
     response = upload(world.checkpoint_staff_a, png(None))
     assert response.status_code == 400
     assert response.json()["code"] == "no_qr" and response.json()["detail"].startswith("No QR code was found in the photo")
 
 
-@shadowed
 def test_a_file_that_is_not_a_photo_is_refused(world, upload):
     text = io.BytesIO(b"not an image at all")
     text.name = "notes.txt"
@@ -272,7 +261,6 @@ def test_a_file_that_is_not_a_photo_is_refused(world, upload):
     assert response.status_code == 400 and response.json()["code"] == "not_an_image"
 
 
-@shadowed
 def test_a_photo_over_8_mb_is_refused(world, upload):
     big = io.BytesIO(b"\0" * (8 * 1024 * 1024 + 1))
     big.name = "big.jpg"
@@ -280,7 +268,6 @@ def test_a_photo_over_8_mb_is_refused(world, upload):
     assert response.status_code == 400 and "larger than 8 MB" in response.json()["detail"]
 
 
-@shadowed
 def test_reading_a_photo_needs_the_right_to_record_passages(world, upload):
     assert upload(world.doctor_a, png(code(card(world)))).status_code == 403
 
