@@ -260,10 +260,7 @@ class FigureFilters(Schema):
 @router.get("/passages/figures", response=FiguresOut)
 def passage_figures(request, filters: Query[FigureFilters]):
     """Per gate and day, per community, per day, and the busiest hours. Default: the last 7 days."""
-    until = filters.until or clock.today()
-    since = filters.since or until - dt.timedelta(days=6)
-    if since > until or (until - since).days > 92:
-        raise DomainError(_("Choose a period of at most 93 days, the first day before the last."), field="since")
+    since, until = selectors.figures_period(since=filters.since, until=filters.until)
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=filters.checkpoint) if filters.checkpoint else None
     figures = selectors.passage_figures(actor=request.user, since=since, until=until, org=_org(request, filters.org),
                                         checkpoint=checkpoint)

@@ -1,13 +1,12 @@
 """Forms of the checkpoint management pages. They parse; the rules live in services.py."""
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lianfang.core.models import PATH_SEGMENT, Level, OrgUnit, User
-from lianfang.core.roles import Role
-from lianfang.core.scoping import scoped, subtree_q
+from lianfang.core.models import Level, OrgUnit, User
+from lianfang.core.scoping import scoped
 
+from . import selectors
 from .models import DEFAULT_SHIFT_STARTS, CheckpointKind, Equipment, StaffKind
 
 # A gate closes a community or village, a compound or a building.
@@ -22,14 +21,6 @@ def unit_choices(actor, levels) -> list[tuple[str, str]]:
     nodes = scoped(OrgUnit.objects.filter(level__in=levels), actor).order_by("path")
     depth = actor.jurisdiction.depth if actor.jurisdiction else 0
     return [(n.code, f"{'　' * max(n.depth - depth, 0)}{n.name}") for n in nodes]
-
-
-def users_overlapping(path: str, **filters):
-    """Users whose jurisdiction contains the unit at `path` or lies inside it."""
-    ancestors = [path[:i] for i in range(PATH_SEGMENT, len(path) + 1, PATH_SEGMENT)]
-    return (User.objects.filter(is_active=True, **filters)
-            .filter(Q(jurisdiction__path__in=ancestors) | subtree_q("jurisdiction__path", path))
-            .select_related("jurisdiction").order_by("username"))
 
 
 class CheckpointForm(forms.Form):
@@ -59,7 +50,7 @@ class CheckpointForm(forms.Form):
             del self.fields["org"]
             self.fields["is_active"] = forms.BooleanField(label=_("In service"), required=False,
                                                           help_text=_("Untick when the gate is closed down."))
-            staff = users_overlapping(checkpoint.org_path, role=Role.CHECKPOINT_STAFF)
+            staff = selectors.staff_candidates(checkpoint=checkpoint)
             self.staff_users = {str(u.pk): u for u in staff}
             self.fields["staff"] = forms.MultipleChoiceField(
                 label=_("Posted checkpoint staff"), required=False, widget=forms.CheckboxSelectMultiple,
@@ -95,7 +86,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, checkpoint, **kw):
         kw.setdefault("auto_id", False)
         super().__init__(*args, **kw)
-        self.users = {str(u.pk): u for u in users_overlapping(checkpoint.org_path)}
+        self.users = {str(u.pk): u for u in selectors.duty_user_candidates(checkpoint=checkpoint)}
         self.fields["user"].choices = [("", _("— none —"))] + [(pk, f"{u} · {u.get_role_display()}") for pk, u in self.users.items()]
 
     def user_chosen(self) -> User | None:

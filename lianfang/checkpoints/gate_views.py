@@ -6,10 +6,9 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.staticfiles import finders
-from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +29,6 @@ from .models import Direction, HealthCode, Outcome, Referral
 from .plates import _PLATE
 
 RECENT = 10
-MAX_FIGURE_DAYS = 93
 
 
 def _org(request):
@@ -65,10 +63,7 @@ def home(request):
         posts = list(selectors.visible_checkpoints(request.user).filter(is_active=True).values_list("uid", flat=True)[:2])
         if len(posts) == 1:
             return redirect("checkpoints:gate", posts[0])
-    try:
-        return redirect(reverse("checkpoints:list"))
-    except NoReverseMatch:  # the management pages are not mounted (yet): the ledger still is
-        return redirect("checkpoints:passages")
+    return redirect("checkpoints:list")
 
 
 # --- the gate -------------------------------------------------------------------------------
@@ -115,7 +110,7 @@ def gate(request, uid):
         "recent": selectors.passage_list(actor=request.user, checkpoint=checkpoint)[:RECENT],
         "shift": selectors.shift_now(checkpoint=checkpoint),
         "modes": IDENTITY_MODES, "directions": Direction.choices, "health_codes": HealthCode.choices, "outcomes": Outcome.choices,
-        "plate_pattern": _PLATE.pattern, "decode_url": "/api/pass-cards/decode", "strings": _gate_strings(),
+        "plate_pattern": _PLATE.pattern, "decode_url": reverse("api:card_decode"), "strings": _gate_strings(),
     }, status=status)
 
 
@@ -226,20 +221,12 @@ FIGURE_COLUMNS = [
 ]
 
 
-def _period(request) -> tuple[dt.date, dt.date]:
-    until = _date(request.GET.get("until", "")) or clock.today()
-    since = _date(request.GET.get("since", "")) or until - dt.timedelta(days=6)
-    if since > until or (until - since).days >= MAX_FIGURE_DAYS:
-        raise DomainError(_("Choose a period of at most 93 days, the first day before the last."), field="since")
-    return since, until
-
-
 def figures(request):
     """Passages per day, per community and per gate, and the busiest hours."""
     checkpoint, org = _checkpoint(request), _org(request)
     error = None
     try:
-        since, until = _period(request)
+        since, until = selectors.figures_period(since=_date(request.GET.get("since", "")), until=_date(request.GET.get("until", "")))
     except DomainError as e:
         error = e
         until = clock.today()
@@ -281,12 +268,7 @@ def referral_list(request):
     """Fever and health-code referrals from the gates: open ones first, then by time."""
     status = request.GET.get("status", "").strip()
     org = _org(request)
-    referrals = (selectors.referral_list(actor=request.user, org=org, status=status)
-                 .select_related("acknowledged_by", "closed_by")
-                 .annotate(rank=Case(When(status=Referral.Status.OPEN, then=Value(0)),
-                                     When(status=Referral.Status.ACKNOWLEDGED, then=Value(1)), default=Value(2),
-                                     output_field=IntegerField()))
-                 .order_by("rank", "-raised_at", "-id"))
+    referrals = selectors.referral_list(actor=request.user, org=org, status=status).select_related("acknowledged_by", "closed_by")
     filters = {"status": status, "org": org.code if org else ""}
     via = Via.from_request(request)
     if request.GET.get("format") == "xlsx":

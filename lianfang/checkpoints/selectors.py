@@ -4,14 +4,14 @@ their jurisdiction: they see the gates they are posted to and those gates' recor
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianfang.core import clock
 from lianfang.core.errors import DomainError
-from lianfang.core.models import Level, OrgUnit, path_ids
+from lianfang.core.models import PATH_SEGMENT, Level, OrgUnit, User, path_ids
 from lianfang.core.roles import Capability, Role
 from lianfang.core.scoping import _one_or_404, scoped, subtree_q
 from lianfang.core.services import require
@@ -65,6 +65,22 @@ def circle_exits(*, actor, org: OrgUnit) -> QuerySet[Checkpoint]:
     return visible_checkpoints(actor).filter(org=org).order_by("-is_single_exit", "name")
 
 
+def staff_candidates(*, checkpoint: Checkpoint) -> QuerySet[User]:
+    """Checkpoint staff who may be posted to the gate: their jurisdiction covers it."""
+    path = checkpoint.org_path
+    ancestors = [path[:i] for i in range(PATH_SEGMENT, len(path) + 1, PATH_SEGMENT)]
+    return (User.objects.filter(is_active=True, role=Role.CHECKPOINT_STAFF, jurisdiction__path__in=ancestors)
+            .select_related("jurisdiction").order_by("username"))
+
+
+def duty_user_candidates(*, checkpoint: Checkpoint) -> QuerySet[User]:
+    """Accounts that may be named on the gate's shifts: covering the gate or working inside its unit."""
+    path = checkpoint.org_path
+    ancestors = [path[:i] for i in range(PATH_SEGMENT, len(path) + 1, PATH_SEGMENT)]
+    return (User.objects.filter(is_active=True).filter(Q(jurisdiction__path__in=ancestors) | subtree_q("jurisdiction__path", path))
+            .select_related("jurisdiction").order_by("username"))
+
+
 def shift_list(*, actor, checkpoint: Checkpoint, since: dt.date, until: dt.date) -> QuerySet[DutyShift]:
     start, end = clock.day_bounds(since, until)
     return (_visible_at_gates(DutyShift.objects.filter(checkpoint=checkpoint), actor)
@@ -98,18 +114,20 @@ class DutyBoardRow:
         return not self.names
 
 
-def duty_board(*, actor, org: OrgUnit | None = None, now: dt.datetime | None = None) -> list[DutyBoardRow]:
-    """Who is on duty now at every gate in service: a gate without a planned shift, or with a
-    shift nobody is on, is a gap."""
+def duty_now(*, checkpoints, now: dt.datetime | None = None) -> list[DutyBoardRow]:
+    """Who is on duty now at each of `checkpoints` (already read through the actor's scope):
+    a gate without a planned shift, or with a shift nobody is on, is a gap. Two queries."""
     now = now or clock.now()
-    gates = list(checkpoint_list(actor=actor, org=org, active=True))
+    gates = list(checkpoints)
     shifts = {s.checkpoint_id: s for s in DutyShift.objects.filter(checkpoint__in=gates, starts_at__lte=now, ends_at__gt=now)
               .prefetch_related("assignments")}
-    rows = []
-    for gate in gates:
-        shift = shifts.get(gate.pk)
-        rows.append(DutyBoardRow(gate, shift, [str(a) for a in shift.assignments.all()] if shift else []))
-    return rows
+    return [DutyBoardRow(gate, shifts.get(gate.pk), [str(a) for a in shifts[gate.pk].assignments.all()] if gate.pk in shifts else [])
+            for gate in gates]
+
+
+def duty_board(*, actor, org: OrgUnit | None = None, now: dt.datetime | None = None) -> list[DutyBoardRow]:
+    """Every gate in service with who is on duty now."""
+    return duty_now(checkpoints=checkpoint_list(actor=actor, org=org, active=True), now=now)
 
 
 # --- pass cards -----------------------------------------------------------------------------
@@ -217,6 +235,18 @@ def _sum(rows: list[dict]) -> dict:
     return {k: sum(r[k] for r in rows) for k in FIGURES}
 
 
+MAX_FIGURE_DAYS = 93
+
+
+def figures_period(*, since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The period asked for: by default the last 7 days; at most 93 days (one grouped scan)."""
+    until = until or clock.today()
+    since = since or until - dt.timedelta(days=6)
+    if since > until or (until - since).days >= MAX_FIGURE_DAYS:
+        raise DomainError(_("Choose a period of at most 93 days, the first day before the last."), field="since")
+    return since, until
+
+
 def passage_figures(*, actor, since: dt.date, until: dt.date, org: OrgUnit | None = None,
                     checkpoint: Checkpoint | None = None) -> PassageFigures:
     """Passages in/out, visitors, turned back, referrals and breaches per gate and day, per
@@ -255,7 +285,11 @@ def passage_figures(*, actor, since: dt.date, until: dt.date, org: OrgUnit | Non
 # --- referrals ------------------------------------------------------------------------------
 
 def referral_list(*, actor, org: OrgUnit | None = None, status: str = "", open_only: bool = False) -> QuerySet[Referral]:
-    qs = _in_org(_visible_at_gates(Referral.objects.all(), actor, "passage__checkpoint"), org).select_related("passage__checkpoint")
+    """Open first, then acknowledged, then closed; newest first within each."""
+    rank = Case(When(status=Referral.Status.OPEN, then=Value(0)), When(status=Referral.Status.ACKNOWLEDGED, then=Value(1)),
+                default=Value(2), output_field=IntegerField())
+    qs = (_in_org(_visible_at_gates(Referral.objects.all(), actor, "passage__checkpoint"), org).select_related("passage__checkpoint")
+          .annotate(rank=rank).order_by("rank", "-raised_at", "-id"))
     if status:
         qs = qs.filter(status=status)
     if open_only:
@@ -268,5 +302,6 @@ def access_referral(*, actor, uid) -> Referral:
 
 
 def referral_open_count(*, actor) -> int:
-    return referral_list(actor=actor, open_only=True).count()
+    """For the menu: referrals not closed (the partial index on open referrals serves it)."""
+    return _visible_at_gates(Referral.objects.exclude(status=Referral.Status.CLOSED), actor, "passage__checkpoint").count()
 

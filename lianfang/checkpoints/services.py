@@ -126,10 +126,12 @@ def checkpoint_update(*, actor, checkpoint: Checkpoint, name: str, kind: str, lo
     return checkpoint
 
 
-def _user_covers(user: User, checkpoint: Checkpoint, *, field_name: str) -> None:
-    """A user posted to or on duty at a gate must have it in their jurisdiction: otherwise
-    they could not open its page (reads are scoped), and another street's account would do."""
-    if user.jurisdiction is None or not checkpoint.org_path.startswith(user.jurisdiction.path):
+def _user_near(user: User, checkpoint: Checkpoint, *, field_name: str, covering: bool) -> None:
+    """Staff posted to a gate must have it in their jurisdiction (`covering`), or they could not
+    open its page (reads are scoped); an account on a duty shift may also work inside the
+    gate's unit (a grid worker at the community gate). Never another street's account."""
+    path = user.jurisdiction.path if user.jurisdiction else None
+    if path is None or not (checkpoint.org_path.startswith(path) or (not covering and path.startswith(checkpoint.org_path))):
         raise DomainError(_("%(user)s works outside this checkpoint's area.") % {"user": user}, field=field_name)
 
 
@@ -139,7 +141,7 @@ def checkpoint_staff_set(*, actor, checkpoint: Checkpoint, users: list[User], vi
     require(actor, Capability.MANAGE_CHECKPOINTS)
     require_in_jurisdiction(actor, checkpoint.org_path)
     for user in users:
-        _user_covers(user, checkpoint, field_name="staff")
+        _user_near(user, checkpoint, field_name="staff", covering=True)
     before = sorted(checkpoint.staff.values_list("username", flat=True))
     checkpoint.staff.set(users)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="checkpoint", object_ref=checkpoint.uid,
@@ -190,7 +192,7 @@ def duty_assign(*, actor, shift: DutyShift, name: str, phone: str = "", kind: st
     if kind not in StaffKind.values:
         raise DomainError(_("Choose what the person serves as."), field="kind")
     if user is not None:
-        _user_covers(user, shift.checkpoint, field_name="user")
+        _user_near(user, shift.checkpoint, field_name="user", covering=False)
     phone = phone_clean(phone) or (user.phone if user else "")
     if shift.assignments.filter(name=name).exists():
         raise DomainError(_("%(name)s is already on this shift.") % {"name": name}, field="name")

@@ -42,28 +42,27 @@ def _can_manage(request) -> bool:
 
 # --- checkpoints ----------------------------------------------------------------------------
 
-def _on_duty(actor, org) -> dict[int, list[str]]:
-    """{gate pk: names on duty now} for the gates in service (an empty list is a gap)."""
-    return {row.checkpoint.pk: row.names for row in selectors.duty_board(actor=actor, org=org)}
-
-
 def checkpoint_list(request):
     actor = request.user
     org, kind, q = _org(request), request.GET.get("kind", ""), request.GET.get("q", "").strip()
     kind = kind if kind in CheckpointKind.values else ""
     gates = selectors.checkpoint_list(actor=actor, org=org, kind=kind, q=q).prefetch_related("staff")
-    on_duty = _on_duty(actor, org)
     if request.GET.get("format") == "xlsx":
-        rows = [(g, on_duty.get(g.pk)) for g in gates]
+        rows = [(row.checkpoint, _names_if_in_service(row)) for row in selectors.duty_now(checkpoints=gates)]
         return exports.checkpoint_list_export(actor=actor, rows=rows, via=Via.from_request(request),
                                               filters={"org": org.code if org else "", "kind": kind, "q": q})
     page, query = paginate(request, gates)
-    for gate in page:
-        gate.on_duty = on_duty.get(gate.pk)
+    for row in selectors.duty_now(checkpoints=page):  # only the gates on this page
+        row.checkpoint.on_duty = _names_if_in_service(row)
     return render(request, "checkpoints/checkpoint_list.html", {
         "page_obj": page, "query": query, "org": org, "kind": kind, "q": q, "kinds": CheckpointKind.choices,
         "units": unit_choices(actor, [*CARD_LEVELS]), "can_manage": _can_manage(request), "tab": "list",
     })
+
+
+def _names_if_in_service(row) -> list[str] | None:
+    """Names on duty now ([] a gap); None for a gate out of service, which needs nobody."""
+    return row.names if row.checkpoint.is_active else None
 
 
 def checkpoint_create(request):
