@@ -280,6 +280,7 @@ class Referral(models.Model):
         FEVER = "fever", _("Fever")
         YELLOW_CODE = "yellow_code", _("Yellow health code")
         RED_CODE = "red_code", _("Red health code")
+        BY_GATE = "by_gate", _("Referred by the gate (symptoms, other)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

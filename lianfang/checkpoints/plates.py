@@ -16,9 +16,11 @@ _SEPARATORS = re.compile(r"[\s·.\-•・]+")
 
 def plate_parse(raw: str | None, *, field: str = "plate") -> str:
     """"" for no vehicle; the plate as stored; DomainError for anything else."""
-    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if not text:
         return ""
+    # Upper-case ASCII only: str.upper() would turn "ß" into "SS" and let it through.
+    text = "".join(c.upper() if c.isascii() else c for c in text)
     if not _PLATE.match(text):
         raise DomainError(_("%(plate)s is not a vehicle plate. A plate looks like 京A12345 (new-energy: 京AD12345).")
                           % {"plate": (raw or "").strip()[:20]}, field=field, code="plate")

@@ -164,7 +164,7 @@ def pass_card_check(*, actor, code: str) -> CardCheck:
     require(actor, Capability.RECORD_PASSAGES)
     token = tokens.token_from_code(code)
     card = PassCard.objects.select_related("household", "resident").filter(token=token).first()
-    if card is None:
+    if card is None or actor.jurisdiction is None or card.district_id != path_ids(actor.jurisdiction.path)[0]:
         raise DomainError(_("This pass card is not known: it may belong to another system."), field="card", code="card_unknown")
     members = [card.resident] if card.resident else list(Resident.objects.filter(household=card.household).order_by("pk"))
     orders = quarantine_selectors.active_orders_of(resident_ids=[m.pk for m in members])

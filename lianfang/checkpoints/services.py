@@ -34,7 +34,9 @@ MAX_BATCH = 500
 # Records queued offline may be days old; a time ahead of the server's clock is a wrong clock.
 MAX_AGE = dt.timedelta(days=30)
 CLOCK_SKEW = dt.timedelta(minutes=10)
-UID_CONFLICT = _lazy("This record id was already used for another record; the phone must make a new one.")
+# A record reaching the server later than this was queued on a phone without network.
+OFFLINE_AFTER = dt.timedelta(minutes=2)
+UID_CONFLICT = _lazy("This record id belongs to another record (another gate, or a gate you are not posted to).")
 
 
 # --- checkpoints ----------------------------------------------------------------------------
@@ -445,7 +447,7 @@ def _passage_build(draft: PassageDraft, *, uid: uuid.UUID, actor, lookups: _Look
         raise DomainError(_("Scan the card or type the ID number, not both."), field="card", code="identity")
     if card_code:
         card = lookups.cards.get(tokens.token_from_code(card_code))
-        if card is None:
+        if card is None or card.district_id != checkpoint.district_id:
             raise DomainError(_("This pass card is not known: it may belong to another system."), field="card", code="card_unknown")
         if not card.is_active:
             raise DomainError(_("Card %(number)s was revoked on %(day)s (%(reason)s). Register the person by ID number.")
@@ -505,6 +507,8 @@ def _referral_reasons(row: Passage) -> list[str]:
         reasons.append(Referral.Reason.YELLOW_CODE)
     elif row.health_code == HealthCode.RED:
         reasons.append(Referral.Reason.RED_CODE)
+    if not reasons and row.outcome == Outcome.REFERRED:  # the gate's own judgement (a cough, feeling unwell)
+        reasons.append(Referral.Reason.BY_GATE)
     return reasons
 
 
@@ -515,10 +519,15 @@ def _apply_rules(row: Passage, orders: list) -> list[str]:
     if row.direction == Direction.OUT and orders:
         row.is_breach = True
         until = max(o.end_date for o in orders)
-        row.outcome = Outcome.TURNED_BACK
-        row.turn_back_reason = (_("Under quarantine until %(day)s: may not go out.") % {"day": until})[:200]
-        notes.append(_("Stop: %(name)s is under quarantine until %(day)s. The responsible cadres have been alerted.")
-                     % {"name": row.name, "day": until})
+        if row.recorded_at - row.at > OFFLINE_AFTER:
+            # Recorded offline: the gate could not know, and what it did stands; the cadres must go and look.
+            notes.append(_("%(name)s is under quarantine until %(day)s and went out while this phone was offline. "
+                           "The responsible cadres have been alerted.") % {"name": row.name, "day": until})
+        else:
+            row.outcome = Outcome.TURNED_BACK
+            row.turn_back_reason = (_("Under quarantine until %(day)s: may not go out.") % {"day": until})[:200]
+            notes.append(_("Stop: %(name)s is under quarantine until %(day)s. The responsible cadres have been alerted.")
+                         % {"name": row.name, "day": until})
     if _referral_reasons(row):
         row.outcome = Outcome.REFERRED
         notes.append(_("Refer to the fever clinic (%(why)s); the community has been alerted.")
@@ -538,7 +547,14 @@ def _orders_at_gate(rows: list[Passage]) -> dict[int, list]:
         members.setdefault(household_id, []).append(pk)
     wanted = {i: [r.resident_id] if r.resident_id else members.get(r.household_id, []) for i, r in going_out}
     orders = quarantine_selectors.active_orders_of(resident_ids={pk for ids in wanted.values() for pk in ids})
-    return {i: [orders[pk] for pk in ids if pk in orders] for i, ids in wanted.items() if any(pk in orders for pk in ids)}
+    found = {}
+    for i, ids in wanted.items():
+        # An order entered ahead of its start date does not hold the person yet.
+        day = timezone.localdate(rows[i].at)
+        holding = [orders[pk] for pk in ids if pk in orders and orders[pk].start_date <= day]
+        if holding:
+            found[i] = holding
+    return found
 
 
 def passages_record(*, actor, drafts: list[PassageDraft], via: Via) -> list[PassageResult]:
@@ -593,7 +609,8 @@ def _passages_store(*, actor, drafts: list[PassageDraft], via: Via) -> list[Pass
             stored = existing[uid]
             # A replay answers with the stored record, so only for a gate the actor records at
             # (and the same gate): a uid is no key to someone else's ledger.
-            if stored.checkpoint_id not in visible_ids or str(stored.checkpoint.uid) != str(draft.checkpoint).lower():
+            mine = stored.checkpoint_id in visible_ids or (stored.recorded_by_id is not None and stored.recorded_by_id == actor.pk)
+            if not mine or str(stored.checkpoint.uid) != str(draft.checkpoint).lower():
                 errors.append(RecordError(i, str(uid), "uid", str(UID_CONFLICT), "uid_conflict"))
                 results.append(None)
                 continue

@@ -19,15 +19,17 @@ NEXT = DAY + dt.timedelta(days=1)
 def ledger(world, frozen):
     """Street a: the east gate (building) and a community gate; street b: one gate. Times chosen
     so that local days differ from UTC days (07:30 Beijing is 23:30 UTC the day before)."""
-    frozen(local(NEXT, 12))
-    watch(world, "a")
+    frozen(local(DAY, 6))
+    watch(world, "a")  # in quarantine from DAY on
     east, community, b = gate(world), gate(world, name="社区大门", org=world.community_a), gate(world, "b")
     c = card(world)
     staff = world.street_officer_a
+    frozen(local(DAY, 23, 59) + dt.timedelta(seconds=20))  # sent online, at once: the gate turns the person back
+    record(staff, draft(east, at=local(DAY, 23, 59), direction="out", temperature=None, card=code(c)))  # breach
+    frozen(local(NEXT, 12))
     record(staff,
            draft(east, at=local(DAY, 7, 30), card=code(c)),                                    # in, resident
            draft(east, at=local(DAY, 7, 45), **VISITOR),                                       # in, visitor
-           draft(east, at=local(DAY, 23, 59), direction="out", temperature=None, card=code(c)),  # breach
            draft(east, at=local(NEXT, 0, 0), temperature="38.0", **VISITOR),                   # fever, next day
            draft(community, at=local(DAY, 7, 10), outcome="turned_back", turn_back_reason="无证", plate="京A12345", **VISITOR),
            draft(community, at=local(DAY - dt.timedelta(days=1), 23, 0), **VISITOR))           # the day before
