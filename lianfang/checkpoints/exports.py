@@ -25,9 +25,9 @@ def _names(row) -> str:
 def checkpoint_list_export(*, actor, rows: list, via: Via, filters: dict):
     """`rows`: (checkpoint, names on duty now or None when out of service)."""
     columns = [
-        Column(gettext_lazy("Name"), lambda r: r[0].name, 14),
+        Column(pgettext_lazy("checkpoint", "Name"), lambda r: r[0].name, 14),
         Column(gettext_lazy("Type"), lambda r: r[0].get_kind_display(), 14),
-        Column(gettext_lazy("Unit"), lambda r: r[0].org.name, 16),
+        Column(pgettext_lazy("org unit", "Unit"), lambda r: r[0].org.name, 16),
         Column(gettext_lazy("Location"), lambda r: r[0].location, 20),
         Column(gettext_lazy("Hours"), lambda r: r[0].hours_label(), 12),
         Column(gettext_lazy("Single exit"), lambda r: _yes(r[0].is_single_exit), 8),
@@ -65,7 +65,7 @@ def duty_board_export(*, actor, rows: list, via: Via, filters: dict):
     phone = _phone(actor)
     columns = [
         Column(gettext_lazy("Checkpoint"), lambda r: r.checkpoint.name, 14),
-        Column(gettext_lazy("Unit"), lambda r: r.checkpoint.org.name, 16),
+        Column(pgettext_lazy("org unit", "Unit"), lambda r: r.checkpoint.org.name, 16),
         Column(gettext_lazy("From"), lambda r: r.shift.starts_at if r.shift else None, 16),
         Column(gettext_lazy("Until"), lambda r: r.shift.ends_at if r.shift else None, 16),
         Column(gettext_lazy("On duty now"), _names, 28),
@@ -82,7 +82,7 @@ CARD_COLUMNS = [
     Column(gettext_lazy("Resident"), lambda c: c.resident.name if c.resident else "", 10),
     Column(gettext_lazy("Status"), lambda c: c.get_status_display(), 8),
     Column(gettext_lazy("Issued"), lambda c: c.issued_at, 16),
-    Column(gettext_lazy("Revoked"), lambda c: c.revoked_at, 16),
+    Column(gettext_lazy("Revoked on"), lambda c: c.revoked_at, 16),
     Column(gettext_lazy("Reason"), lambda c: c.revoke_reason, 20),
 ]
 

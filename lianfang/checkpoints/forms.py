@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianfang.core.models import Level, OrgUnit, User
 from lianfang.core.scoping import scoped
@@ -25,7 +26,7 @@ def unit_choices(actor, levels) -> list[tuple[str, str]]:
 
 class CheckpointForm(forms.Form):
     org = forms.ChoiceField(label=_("Closes (unit)"), help_text=_("The community, village, compound or building this gate closes."))
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. 东门, 北门"))
+    name = forms.CharField(label=pgettext_lazy("checkpoint", "Name"), max_length=100, help_text=_("e.g. 东门, 北门"))
     kind = forms.ChoiceField(label=_("Type"), choices=CheckpointKind.choices)
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
     opens_at = forms.TimeField(label=_("Opens"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -108,7 +109,7 @@ class CardIssueForm(forms.Form):
 
 
 class CardsForForm(forms.Form):
-    org = forms.ChoiceField(label=_("Unit"), help_text=_("Every household under it without a valid card gets one."))
+    org = forms.ChoiceField(label=pgettext_lazy("org unit", "Unit"), help_text=_("Every household under it without a valid card gets one."))
 
     def __init__(self, *args, actor, **kw):
         super().__init__(*args, **kw)

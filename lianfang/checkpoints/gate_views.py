@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianfang.core import clock
@@ -69,7 +69,7 @@ def home(request):
 # --- the gate -------------------------------------------------------------------------------
 
 IDENTITY_MODES = [("card", gettext_lazy("Scan card")), ("id_number", gettext_lazy("ID number")),
-                  ("visitor", gettext_lazy("Visitor"))]
+                  ("visitor", pgettext_lazy("passage", "Visitor"))]
 
 
 def _draft_from_post(post, checkpoint) -> services.PassageDraft:
@@ -167,7 +167,7 @@ PASSAGE_COLUMNS = [
     Column(gettext_lazy("Name"), lambda p: p.name, 12),
     Column(gettext_lazy("ID number"), lambda p: mask_id_number(p.id_number), 20),
     Column(gettext_lazy("Phone"), lambda p: mask_phone(p.phone), 14),
-    Column(gettext_lazy("Visitor"), lambda p: _yes_no_label(p.is_visitor), 6),
+    Column(pgettext_lazy("passage", "Visitor"), lambda p: _yes_no_label(p.is_visitor), 6),
     Column(gettext_lazy("Temperature (°C)"), lambda p: float(p.temperature) if p.temperature is not None else None, 8),
     Column(gettext_lazy("Mask"), lambda p: _yes_no_label(p.mask), 6),
     Column(gettext_lazy("Health code"), lambda p: p.get_health_code_display(), 8),
@@ -210,10 +210,10 @@ def passage_ledger(request):
 FIGURE_COLUMNS = [
     Column(gettext_lazy("Day"), lambda r: r["day"], 11),
     Column(gettext_lazy("Checkpoint"), lambda r: r["checkpoint"].name, 16),
-    Column(gettext_lazy("Unit"), lambda r: r["checkpoint"].org.name, 16),
+    Column(pgettext_lazy("org unit", "Unit"), lambda r: r["checkpoint"].org.name, 16),
     Column(gettext_lazy("In"), lambda r: r["inbound"], 8),
     Column(gettext_lazy("Out"), lambda r: r["outbound"], 8),
-    Column(gettext_lazy("Visitors"), lambda r: r["visitors"], 8),
+    Column(pgettext_lazy("passage", "Visitors"), lambda r: r["visitors"], 8),
     Column(gettext_lazy("Turned back"), lambda r: r["turned_back"], 8),
     Column(gettext_lazy("Referred"), lambda r: r["referred"], 8),
     Column(gettext_lazy("Breaches"), lambda r: r["breaches"], 8),

@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianfang.core import clock
 from lianfang.core.models import OrgUnit, User
@@ -45,7 +46,7 @@ class Checkpoint(models.Model):
     district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"), db_index=False)
     org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="checkpoints", verbose_name=_("closes (unit)"))
     org_path = models.CharField(max_length=255, editable=False)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("checkpoint", "name"), max_length=100)
     kind = models.CharField(_("type"), max_length=20, choices=CheckpointKind.choices, default=CheckpointKind.COMPOUND_GATE)
     location = models.CharField(_("location"), max_length=200, blank=True)
     # Both empty: open day and night. A closing time before the opening time runs past midnight.
@@ -239,7 +240,7 @@ class Passage(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Not living inside the unit the gate closes (or not in the registry at all).
-    is_visitor = models.BooleanField(_("visitor"), default=False)
+    is_visitor = models.BooleanField(pgettext_lazy("passage", "visitor"), default=False)
     temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True)
     mask = models.BooleanField(_("mask"), null=True, blank=True)
     health_code = models.CharField(_("health code"), max_length=8, choices=HealthCode.choices, blank=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from lianfang.core import clock, idnumbers
 from lianfang.core.audit import Via, audit_record, changed_fields
@@ -36,7 +36,7 @@ MAX_AGE = dt.timedelta(days=30)
 CLOCK_SKEW = dt.timedelta(minutes=10)
 # A record reaching the server later than this was queued on a phone without network.
 OFFLINE_AFTER = dt.timedelta(minutes=2)
-UID_CONFLICT = _lazy("This record id belongs to another record (another gate, or a gate you are not posted to).")
+UID_CONFLICT = gettext_lazy("This record id belongs to another record (another gate, or a gate you are not posted to).")
 
 
 # --- checkpoints ----------------------------------------------------------------------------
