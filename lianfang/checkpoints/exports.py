@@ -5,7 +5,7 @@ import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from lianfang.core.audit import Via
 from lianfang.core.excel import Column

@@ -160,7 +160,7 @@ def test_the_export_lists_cards_without_their_codes_and_is_audited(world, client
     services.pass_card_revoke(actor=world.street_officer_a, card=old, reason="遗失", via=COMMAND)
     response = client_for(world.grid_worker_a).get("/checkpoints/cards/?format=xlsx")
     rows = xlsx_rows(response)
-    assert rows[0] == ("Card number", "Address", "Resident", "Status", "Issued", "Revoked", "Reason")
+    assert rows[0] == ("Card number", "Address", "Resident", "Status", "Issued", "Revoked on", "Reason")
     assert {r[0]: (r[1], r[3], r[6]) for r in rows[1:]} == {
         c.number: (world.household_a.address, "Valid", None), old.number: ("东风1号楼102室", "Revoked", "遗失")}
     flat = repr(rows)
