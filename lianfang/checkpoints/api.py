@@ -201,11 +201,18 @@ def _draft(record: PassageIn) -> services.PassageDraft:
     return services.PassageDraft(**record.dict())
 
 
+def _result(result: services.PassageResult) -> dict:
+    p = result.passage
+    return {"uid": p.uid, "created": result.created, "outcome": p.outcome, "is_fever": p.is_fever, "is_breach": p.is_breach,
+            "notes": [str(n) for n in result.notes], "name": p.name, "plate": p.plate, "direction": p.direction,
+            "temperature": p.temperature, "at": p.at}
+
+
 @router.post("/passages", response={201: PassageResultOut, 200: PassageResultOut})
 def passage_record(request, payload: PassageIn):
     """One passage. Idempotent by `uid`: the same record again answers 200 with created=false."""
     result = services.passage_record(actor=request.user, draft=_draft(payload), via=Via.from_request(request))
-    return Status(201 if result.created else 200, result)
+    return Status(201 if result.created else 200, _result(result))
 
 
 @router.post("/passages/batch", response={200: BatchOut, 422: BatchErrorOut})
@@ -219,7 +226,7 @@ def passages_record_batch(request, payload: BatchIn):
     except services.BatchInvalid as e:
         return Status(422, {"detail": str(e.message), "code": e.code, "errors": [dataclasses.asdict(x) for x in e.errors]})
     stored = sum(1 for r in results if r.created)
-    return Status(200, {"stored": stored, "replayed": len(results) - stored, "results": results})
+    return Status(200, {"stored": stored, "replayed": len(results) - stored, "results": [_result(r) for r in results]})
 
 
 class PassageFilters(Schema):

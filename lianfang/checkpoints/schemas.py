@@ -228,33 +228,19 @@ class PassageOut(Schema):
 
 
 class PassageResultOut(Schema):
+    """What the gate needs back per record (kept small: a batch answers hundreds of them)."""
+
     uid: UUID
     created: bool
     outcome: str
     is_fever: bool
     is_breach: bool
     notes: list[str]
-    passage: PassageOut
-
-    @staticmethod
-    def resolve_uid(obj) -> UUID:
-        return obj.passage.uid
-
-    @staticmethod
-    def resolve_outcome(obj) -> str:
-        return obj.passage.outcome
-
-    @staticmethod
-    def resolve_is_fever(obj) -> bool:
-        return obj.passage.is_fever
-
-    @staticmethod
-    def resolve_is_breach(obj) -> bool:
-        return obj.passage.is_breach
-
-    @staticmethod
-    def resolve_notes(obj) -> list[str]:
-        return [str(n) for n in obj.notes]
+    name: str
+    plate: str
+    direction: str
+    temperature: Decimal | None
+    at: dt.datetime
 
 
 class BatchIn(Schema):

@@ -6,6 +6,7 @@ SECRET_KEY_FALLBACKS while a key is rotated) lets the server refuse a made-up co
 lookup. Revocation is a status on the card row: a revoked card's code stays signed but
 no longer opens the gate."""
 
+import functools
 import secrets
 
 from django.core import signing
@@ -25,6 +26,7 @@ def card_code(token: str) -> str:
     return PREFIX + _signer.sign(token)
 
 
+@functools.lru_cache(maxsize=4096)  # a batch checks each code twice (lookup, then the row); the HMAC once is enough
 def token_from_code(code: str | None, *, field: str = "card") -> str:
     """The token inside a scanned or typed code; DomainError when it is not one of our cards.
     Scanners that type may add spaces or a newline; phones may read the prefix in lower case."""

@@ -38,7 +38,7 @@ def test_one_passage_is_created_then_answered_as_stored_on_replay(world, now, st
     assert again.status_code == 200 and again.json()["created"] is False
     out = first.json()
     assert out["created"] is True and out["uid"] == record["uid"] and out["outcome"] == "passed"
-    assert out["passage"]["name"] == world.resident_a.name
+    assert out["name"] == world.resident_a.name
     assert world.resident_a.id_number not in first.content.decode(), "the ID number is masked"
     assert Passage.objects.count() == 1
 

@@ -172,9 +172,9 @@
   function addResults(results) {
     var list = load("results", []);
     results.forEach(function (res) {
-      list.unshift({ uid: res.uid, name: res.passage.name || res.passage.plate, direction: res.passage.direction, outcome: res.outcome,
-                     breach: res.is_breach, created: res.created, notes: res.notes, temperature: res.passage.temperature,
-                     at: res.passage.at });
+      list.unshift({ uid: res.uid, name: res.name || res.plate, direction: res.direction, outcome: res.outcome,
+                     breach: res.is_breach, created: res.created, notes: res.notes, temperature: res.temperature,
+                     at: res.at });
     });
     save("results", list.slice(0, 10));
   }
