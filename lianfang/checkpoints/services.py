@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from lianfang.core import clock, idnumbers
 from lianfang.core.audit import Via, audit_record, changed_fields
 from lianfang.core.errors import DomainError
+from lianfang.core.lifecycle import handled_acknowledge, handled_close
 from lianfang.core.models import AuditAction, OrgUnit, User, path_ids
 from lianfang.core.roles import Capability
 from lianfang.core.services import phone_clean, require, require_in_jurisdiction
@@ -672,10 +673,7 @@ def referral_acknowledge(*, actor, referral: Referral, via: Via) -> Referral:
     require(actor, Capability.HANDLE_ALERTS)
     require_in_jurisdiction(actor, referral.org_path)
     referral = _referral_lock(referral)
-    if referral.status != Referral.Status.OPEN:
-        raise DomainError(_("This referral is already %(status)s.") % {"status": referral.get_status_display()}, code="bad_transition")
-    referral.status, referral.acknowledged_at, referral.acknowledged_by = Referral.Status.ACKNOWLEDGED, clock.now(), actor
-    referral.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    handled_acknowledge(referral, actor=actor)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="referral", object_ref=referral.uid,
                  object_label=str(referral), org_path=referral.org_path, detail={"status": ["open", "acknowledged"]})
     return referral
@@ -688,18 +686,7 @@ def referral_close(*, actor, referral: Referral, disposition: str, outcome: str 
     require(actor, Capability.HANDLE_ALERTS)
     require_in_jurisdiction(actor, referral.org_path)
     referral = _referral_lock(referral)
-    if Referral.Status.CLOSED not in Referral.TRANSITIONS.get(referral.status, ()):
-        raise DomainError(_("This referral is already %(status)s.") % {"status": referral.get_status_display()}, code="bad_transition")
-    if disposition not in Referral.Disposition.values:
-        raise DomainError(_("Choose what was done."), field="disposition")
-    if disposition == Referral.Disposition.OTHER and not (outcome or "").strip():
-        raise DomainError(_("Describe what was done."), field="outcome")
-    now, before = clock.now(), referral.status
-    if referral.acknowledged_at is None:
-        referral.acknowledged_at, referral.acknowledged_by = now, actor
-    referral.status, referral.closed_at, referral.closed_by = Referral.Status.CLOSED, now, actor
-    referral.disposition, referral.outcome = disposition, (outcome or "").strip()
-    referral.save()
+    before = handled_close(referral, actor=actor, disposition=disposition, outcome=outcome, dispositions=Referral.Disposition.values)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="referral", object_ref=referral.uid,
                  object_label=str(referral), org_path=referral.org_path,
                  detail={"status": [before, "closed"], "disposition": disposition, "outcome": referral.outcome})

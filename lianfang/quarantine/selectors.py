@@ -95,7 +95,7 @@ def active_orders_of(*, resident_ids) -> dict[int, QuarantineOrder]:
     if not ids:
         return {}
     return {o.resident_id: o for o in QuarantineOrder.objects.filter(resident_id__in=ids, status=QuarantineOrder.Status.ACTIVE)
-            .only("pk", "uid", "resident_id", "key_person_id", "district_id", "org_path", "end_date", "kind")}
+            .only("pk", "uid", "resident_id", "key_person_id", "district_id", "org_path", "start_date", "end_date", "kind")}
 
 
 def order_checks(*, order: QuarantineOrder) -> QuerySet[HealthCheck]:

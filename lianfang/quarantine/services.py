@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from lianfang.core import clock
 from lianfang.core.audit import Via, audit_record, changed_fields
 from lianfang.core.errors import DomainError, PermissionDenied
+from lianfang.core.lifecycle import handled_acknowledge, handled_close
 from lianfang.core.models import AuditAction, OrgUnit, User
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import in_jurisdiction
@@ -607,12 +608,7 @@ def _alert_actor(actor, alert: Alert) -> None:
 def alert_acknowledge(*, actor, alert: Alert, via: Via) -> Alert:
     _alert_actor(actor, alert)
     alert = _alert_lock(alert)
-    if alert.status != Alert.Status.OPEN:
-        raise DomainError(_("This alert is already %(status)s.") % {"status": alert.get_status_display()}, code="bad_transition")
-    alert.status = Alert.Status.ACKNOWLEDGED
-    alert.acknowledged_at = clock.now()
-    alert.acknowledged_by = actor
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    handled_acknowledge(alert, actor=actor)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="alert", object_ref=alert.uid,
                  object_label=str(alert), org_path=alert.org_path, detail={"status": ["open", "acknowledged"]})
     return alert
@@ -624,21 +620,7 @@ def alert_close(*, actor, alert: Alert, disposition: str, outcome: str = "", via
     alert acknowledges it at the same moment."""
     _alert_actor(actor, alert)
     alert = _alert_lock(alert)
-    if Alert.Status.CLOSED not in Alert.TRANSITIONS.get(alert.status, ()):
-        raise DomainError(_("This alert is already %(status)s.") % {"status": alert.get_status_display()}, code="bad_transition")
-    if disposition not in Alert.Disposition.values:
-        raise DomainError(_("Choose what was done."), field="disposition")
-    if disposition == Alert.Disposition.OTHER and not (outcome or "").strip():
-        raise DomainError(_("Describe what was done."), field="outcome")
-    now = clock.now()
-    before = alert.status
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by = now, actor
-    alert.status = Alert.Status.CLOSED
-    alert.closed_at, alert.closed_by = now, actor
-    alert.disposition = disposition
-    alert.outcome = (outcome or "").strip()
-    alert.save()
+    before = handled_close(alert, actor=actor, disposition=disposition, outcome=outcome, dispositions=Alert.Disposition.values)
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="alert", object_ref=alert.uid,
                  object_label=str(alert), org_path=alert.org_path,
                  detail={"status": [before, "closed"], "disposition": disposition, "outcome": alert.outcome})
