@@ -14,6 +14,7 @@ class CheckpointsConfig(AppConfig):
 
         AUDIT_OBJECT_TYPES.update({
             "checkpoint": _("Checkpoint"), "duty_shift": _("Duty shift"), "pass_card": _("Pass card"),
-            "passage": _("Passage record"), "passage_ledger": _("Passage ledger"), "referral": _("Fever referral"),
+            "passage": _("Passage record"), "passage_ledger": _("Passage ledger"), "passage_figures": _("Checkpoint figures"),
+            "referral": _("Fever referral"),
         })
         sources.register()
