@@ -191,7 +191,7 @@ def duty_assign(*, actor, shift: DutyShift, name: str, phone: str = "", kind: st
     require_in_jurisdiction(actor, shift.org_path)
     name = (name or "").strip() or (str(user) if user else "")
     if not name:
-        raise DomainError(_("A name is required."), field="name")
+        raise DomainError(_("Write the person's name."), field="name")
     if kind not in StaffKind.values:
         raise DomainError(_("Choose what the person serves as."), field="kind")
     if user is not None:
@@ -457,7 +457,9 @@ def _passage_build(draft: PassageDraft, *, uid: uuid.UUID, actor, lookups: _Look
                               field="card", code="card_revoked")
         row.subject, row.card, row.household = Subject.CARD, card, card.household
         row.resident = card.resident
+        # A household card does not say which member passed: the address names it, its phone reaches it.
         row.name = card.resident.name if card.resident else card.household.address[:50]
+        row.phone = card.resident.phone if card.resident else card.household.phone
     elif id_raw:
         try:
             number = idnumbers.parse(id_raw).number
@@ -514,22 +516,24 @@ def _referral_reasons(row: Passage) -> list[str]:
     return reasons
 
 
-def _apply_rules(row: Passage, orders: list) -> list[str]:
+def _apply_rules(row: Passage, orders: list, names: list[str]) -> list[str]:
     """The gate's rules on a valid record: fever or a yellow/red code is referred; a person under
-    an active quarantine order going out is stopped (a breach). Returns what the gate is told."""
+    an active quarantine order going out is stopped (a breach). Returns what the gate is told;
+    `names` are the people under those orders."""
     notes = []
     if row.direction == Direction.OUT and orders:
         row.is_breach = True
         until = max(o.end_date for o in orders)
+        who = "、".join(names) or row.name
         if row.recorded_at - row.at > OFFLINE_AFTER:
             # Recorded offline: the gate could not know, and what it did stands; the cadres must go and look.
             notes.append(_("%(name)s is under quarantine until %(day)s and went out while this phone was offline. "
-                           "The responsible cadres have been alerted.") % {"name": row.name, "day": until})
+                           "The responsible cadres have been alerted.") % {"name": who, "day": until})
         else:
             row.outcome = Outcome.TURNED_BACK
             row.turn_back_reason = (_("Under quarantine until %(day)s: may not go out.") % {"day": until})[:200]
             notes.append(_("Stop: %(name)s is under quarantine until %(day)s. The responsible cadres have been alerted.")
-                         % {"name": row.name, "day": until})
+                         % {"name": who, "day": until})
     if _referral_reasons(row):
         row.outcome = Outcome.REFERRED
         notes.append(_("Refer to the fever clinic (%(why)s); the community has been alerted.")
@@ -537,25 +541,29 @@ def _apply_rules(row: Passage, orders: list) -> list[str]:
     return notes
 
 
-def _orders_at_gate(rows: list[Passage]) -> dict[int, list]:
-    """{row index: active orders} for the people going out: the card's person, or for a
-    household card everyone of the household under quarantine (the card is blocked from exit)."""
+def _orders_at_gate(rows: list[Passage]) -> dict[int, tuple[list, list[str]]]:
+    """{row index: (active orders, their people's names)} for the people going out: the card's
+    person, or for a household card everyone of the household under quarantine (the card is
+    blocked from exit)."""
     going_out = [(i, r) for i, r in enumerate(rows) if r.direction == Direction.OUT and (r.resident_id or r.household_id)]
     if not going_out:
         return {}
     household_cards = {r.household_id for _i, r in going_out if r.resident_id is None}
     members: dict[int, list[int]] = {}
-    for pk, household_id in Resident.objects.filter(household_id__in=household_cards).values_list("pk", "household_id"):
+    names = {r.resident_id: r.resident.name for _i, r in going_out if r.resident_id}
+    for pk, household_id, name in (Resident.objects.filter(household_id__in=household_cards).order_by("pk")
+                                   .values_list("pk", "household_id", "name")):
         members.setdefault(household_id, []).append(pk)
+        names[pk] = name
     wanted = {i: [r.resident_id] if r.resident_id else members.get(r.household_id, []) for i, r in going_out}
     orders = quarantine_selectors.active_orders_of(resident_ids={pk for ids in wanted.values() for pk in ids})
     found = {}
     for i, ids in wanted.items():
         # An order entered ahead of its start date does not hold the person yet.
         day = timezone.localdate(rows[i].at)
-        holding = [orders[pk] for pk in ids if pk in orders and orders[pk].start_date <= day]
-        if holding:
-            found[i] = holding
+        held = [pk for pk in ids if pk in orders and orders[pk].start_date <= day]
+        if held:
+            found[i] = ([orders[pk] for pk in held], [names.get(pk, "") for pk in held])
     return found
 
 
@@ -632,7 +640,8 @@ def _passages_store(*, actor, drafts: list[PassageDraft], via: Via) -> list[Pass
         raise BatchInvalid(errors)
     orders_by_row = _orders_at_gate(new_rows)
     for i, row in enumerate(new_rows):
-        seen[row.uid].notes[:] = _apply_rules(row, orders_by_row.get(i, []))  # in place: a repeat in the batch shares it
+        orders, names = orders_by_row.get(i, ([], []))
+        seen[row.uid].notes[:] = _apply_rules(row, orders, names)  # in place: a repeat in the batch shares it
     Passage.objects.bulk_create(new_rows)
     _side_effects(new_rows, orders_by_row)
     if new_rows:
@@ -645,11 +654,13 @@ def _side_effects(rows: list[Passage], orders_by_row: dict[int, list]) -> None:
     referrals = [Referral(district_id=r.district_id, org_path=r.org_path, passage=r, reasons=_referral_reasons(r), raised_at=r.at)
                  for r in rows if _referral_reasons(r)]
     Referral.objects.bulk_create(referrals)
-    for i, orders in orders_by_row.items():
+    for i, (orders, _names) in orders_by_row.items():
         row = rows[i]
         for order in orders:
-            detail = _("Tried to go out at %(gate)s on %(time)s.") % {
-                "gate": row.checkpoint.name, "time": timezone.localtime(row.at).strftime("%m-%d %H:%M")}
+            if row.outcome == Outcome.TURNED_BACK:
+                detail = _("Tried to go out at %(gate)s; turned back.") % {"gate": row.checkpoint.name}
+            else:  # recorded offline: the gate could not stop them
+                detail = _("Went out at %(gate)s while the gate's phone was offline: go and check.") % {"gate": row.checkpoint.name}
             quarantine_services.breach_alert_raise(order=order, passage_uid=row.uid, detail=detail, raised_at=row.at)
 
 

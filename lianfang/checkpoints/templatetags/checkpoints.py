@@ -15,5 +15,9 @@ def checkpoints_nav_link(context) -> str:
     number still open (one count over a partial index; nobody else pays for it)."""
     user = context["request"].user
     n = referral_open_count(actor=user) if has_capability(user, Capability.HANDLE_ALERTS) else 0
-    badge = format_html(' <span class="badge err" id="referral-count" title="{}">{}</span>', _("Open fever referrals"), n) if n else ""
-    return format_html('<a href="{}">{}{}</a>', reverse("checkpoints:home"), _("Checkpoints"), badge)
+    link = format_html('<a href="{}">{}</a>', reverse("checkpoints:home"), _("Checkpoints"))
+    if not n:
+        return link
+    # The badge goes where the referrals are, not to the gates.
+    return format_html('{} <a class="badge err" id="referral-count" href="{}" title="{}">{}</a>', link,
+                       reverse("checkpoints:referrals"), _("Open fever referrals"), n)

@@ -120,3 +120,16 @@ def test_the_gate_page_reloads_offline_from_the_service_worker(phone_page):
     expect(page.locator("#gate-form")).to_be_visible()
     assert page.evaluate("fetch('/healthz').then(() => 'up', () => 'down')") == "down"  # the copy came from the worker
     expect(page.locator("#net-state")).to_have_attribute("data-state", "offline")
+
+
+@pytest.mark.browser
+def test_the_gate_page_reloads_offline_after_its_first_visit(phone_page):
+    world = build_world()
+    g = gate(world)
+    page = phone_page
+    _open_gate(page, g)
+    # The first visit is not under the worker's control: the page asks the worker to keep a copy.
+    page.wait_for_function("caches.open('lianfang-gate-v1').then(c => c.match(location.pathname, {ignoreVary: true})).then(r => !!r)")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#gate-form")).to_be_visible()

@@ -77,3 +77,22 @@ def test_a_plate_is_ascii_after_the_province():
     with pytest.raises(DomainError):
         plate_parse("京Aßß1")
     assert plate_parse("京a·12345") == "京A12345"
+
+
+def test_a_household_card_going_out_names_who_is_under_quarantine(world, frozen):
+    frozen(local(DAY, 8))
+    watch(world, "a")
+    g, c = gate(world), card(world)
+    frozen(local(DAY, 9, 0, 30))
+    result, = record(world.checkpoint_staff_a, draft(g, at=local(DAY, 9), direction="out", temperature=None, card=code(c)))
+    assert world.resident_a.name in str(result.notes[0])
+    assert Alert.objects.get(kind="breach").detail == f"Tried to go out at {g.name}; turned back."
+
+
+def test_an_offline_breach_tells_the_cadres_the_person_went_out(world, frozen):
+    frozen(local(DAY, 8))
+    watch(world, "a")
+    g, c = gate(world), card(world)
+    frozen(local(DAY, 12))
+    record(world.checkpoint_staff_a, draft(g, at=local(DAY, 9), direction="out", temperature=None, card=code(c)))
+    assert Alert.objects.get(kind="breach").detail.startswith(f"Went out at {g.name}")

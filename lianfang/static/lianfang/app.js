@@ -6,3 +6,10 @@ document.addEventListener("click", (event) => {
   const open = target.classList.toggle("open");
   toggle.setAttribute("aria-expanded", String(open));
 });
+
+// Irreversible actions ask first: a button with data-confirm="…" (the text is translated in the page).
+document.addEventListener("submit", (event) => {
+  const button = event.submitter && event.submitter.closest("[data-confirm]");
+  const ask = button ? button.dataset.confirm : event.target.dataset.confirm;
+  if (ask && !window.confirm(ask)) event.preventDefault();
+});

@@ -434,6 +434,13 @@
   render();
   sync();
   if ("serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register(root.dataset.swUrl, { scope: root.dataset.swScope }).catch(function () {});
+    navigator.serviceWorker.register(root.dataset.swUrl, { scope: root.dataset.swScope }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var files = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet]"), function (e) {
+        return e.src || e.href;
+      });
+      registration.active.postMessage({ cache: [location.pathname].concat(files) });
+    }).catch(function () {});
   }
 })();

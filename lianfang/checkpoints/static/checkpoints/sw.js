@@ -18,6 +18,16 @@ function remember(request, response) {
   return response;
 }
 
+// The first visit is not controlled by the worker: the page asks for itself and its files to be
+// cached once the worker is ready, so the very next reload works offline.
+self.addEventListener("message", function (event) {
+  var urls = (event.data && event.data.cache) || [];
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return Promise.all(urls.filter(function (u) { return new URL(u, self.location).origin === self.location.origin; })
+      .map(function (u) { return fetch(u, { credentials: "same-origin" }).then(function (r) { return remember(new Request(u), r); }); }));
+  }));
+});
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
@@ -25,7 +35,9 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (GATE.test(url.pathname)) {
     event.respondWith(fetch(request).then(function (r) { return remember(request, r); }).catch(function () {
-      return caches.match(request, { ignoreSearch: true });
+      // ignoreVary: the page varies by cookie and language, and the copy asked for by the page
+      // itself was fetched without the navigation's headers; one phone has one user.
+      return caches.match(request, { ignoreSearch: true, ignoreVary: true });
     }));
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(caches.match(request).then(function (hit) {
