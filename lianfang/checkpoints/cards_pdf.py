@@ -21,6 +21,7 @@ from lianfang.core.services import require
 from lianfang.registry import selectors as registry_selectors
 
 from . import selectors, tokens
+from .models import PassCard
 
 PER_PAGE = 8
 
@@ -35,8 +36,8 @@ def qr_svg(code: str) -> str:
     return segno.make_qr(code, error="m").svg_inline(scale=5, border=2)
 
 
-def sheet_cards(*, actor, org: OrgUnit) -> list[dict]:
-    cards = list(selectors.cards_for_sheet(actor=actor, org=org))
+def sheet_cards(*, actor, org: OrgUnit, card: PassCard | None = None) -> list[dict]:
+    cards = list(selectors.cards_for_sheet(actor=actor, org=org, card=card))
     members = dict(registry_selectors.resident_list(actor=actor, org=org).order_by().values("household_id")
                    .annotate(n=Count("pk")).values_list("household_id", "n"))
     ids = {i for c in cards for i in path_ids(c.org_path)}
@@ -64,18 +65,19 @@ def sheet_html(*, rows: list[dict], org: OrgUnit, font: str, language: str = "zh
         })
 
 
-def card_sheet_pdf(*, actor, org: OrgUnit, via: Via, language: str = "zh-hans") -> bytes:
-    """The sheets of the valid cards under `org` as PDF bytes. DomainError when there are none,
-    or when this server cannot draw Chinese (naming the Debian package to install)."""
+def card_sheet_pdf(*, actor, org: OrgUnit, via: Via, card: PassCard | None = None, language: str = "zh-hans") -> bytes:
+    """The sheets of the valid cards under `org` (or just `card`, e.g. a reissued one) as PDF
+    bytes. DomainError when there are none, or when this server cannot draw Chinese (naming the
+    Debian package to install)."""
     require(actor, Capability.MANAGE_CHECKPOINTS)
     weasyprint = weasyprint_load()
     font = cjk_font()
     if font is None:
         raise font_missing()
-    rows = sheet_cards(actor=actor, org=org)
+    rows = sheet_cards(actor=actor, org=org, card=card)
     if not rows:
         raise DomainError(_("No valid pass cards under %(org)s: issue them first.") % {"org": org.name}, field="org", code="no_cards")
     pdf = weasyprint.HTML(string=sheet_html(rows=rows, org=org, font=font, language=language)).write_pdf()
     audit_record(actor=actor, action=AuditAction.EXPORT, via=via, object_type="pass_card", object_label=org.name, org_path=org.path,
-                 detail={"sheet": org.code, "cards": len(rows)})
+                 detail={"sheet": org.code, "cards": len(rows), **({"card": card.number} if card else {})})
     return pdf

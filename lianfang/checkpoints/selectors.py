@@ -171,9 +171,10 @@ def pass_card_check(*, actor, code: str) -> CardCheck:
     return CardCheck(card, members, [m.name for m in members if m.pk in orders])
 
 
-def cards_for_sheet(*, actor, org: OrgUnit) -> QuerySet[PassCard]:
-    """The valid cards under a compound or building, in address order, for printing."""
-    return (scoped(PassCard.objects.filter(status=PassCard.Status.ACTIVE), actor)
+def cards_for_sheet(*, actor, org: OrgUnit, card: PassCard | None = None) -> QuerySet[PassCard]:
+    """The valid cards under a compound or building, in address order, for printing (or one)."""
+    qs = PassCard.objects.filter(status=PassCard.Status.ACTIVE, **({"pk": card.pk} if card else {}))
+    return (scoped(qs, actor)
             .filter(subtree_q("org_path", org.path)).select_related("household", "resident")
             .order_by("org_path", "household__room", "household_id", "pk"))
 

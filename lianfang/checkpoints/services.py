@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -199,6 +200,16 @@ def duty_assign(*, actor, shift: DutyShift, name: str, phone: str = "", kind: st
     phone = phone_clean(phone) or (user.phone if user else "")
     if shift.assignments.filter(name=name).exists():
         raise DomainError(_("%(name)s is already on this shift.") % {"name": name}, field="name")
+    # One person is at one gate at a time: the same account or phone on an overlapping shift elsewhere.
+    same = Q(user=user) if user else Q()
+    if phone:
+        same |= Q(phone=phone)
+    clash = (DutyAssignment.objects.filter(same, shift__starts_at__lt=shift.ends_at, shift__ends_at__gt=shift.starts_at)
+             .exclude(shift=shift).select_related("shift__checkpoint").first()) if (user or phone) else None
+    if clash is not None:
+        raise DomainError(_("%(name)s is on duty at %(gate)s at the same time (%(time)s).") % {
+            "name": clash.name, "gate": clash.shift.checkpoint.name,
+            "time": timezone.localtime(clash.shift.starts_at).strftime("%m-%d %H:%M")}, field="name", code="duty_clash")
     assignment = DutyAssignment.objects.create(shift=shift, name=name, phone=phone, kind=kind, user=user)
     audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="duty_shift", object_ref=shift.uid,
                  object_label=str(shift), org_path=shift.org_path, detail={"assigned": name, "as": kind})

@@ -333,12 +333,14 @@ def card_change(request, uid):
 
 
 def card_sheet(request):
-    org = _org(request)
+    """`?org=CODE`: every valid card under the unit; `?card=UID`: that one card (a reissue)."""
+    card = selectors.access_pass_card(actor=request.user, uid=request.GET["card"]) if request.GET.get("card") else None
+    org = card.household.org if card else _org(request)
     if org is None:
         messages.error(request, _("Choose the unit whose cards to print."))
         return redirect("checkpoints:cards")
     try:
-        pdf = card_sheet_pdf(actor=request.user, org=org, via=Via.from_request(request))
+        pdf = card_sheet_pdf(actor=request.user, org=org, card=card, via=Via.from_request(request))
     except DomainError as e:
         messages.error(request, e.message)
         return redirect(_cards_url(org.code))

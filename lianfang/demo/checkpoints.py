@@ -46,14 +46,17 @@ def demo_checkpoints_ensure(*, users: list[User], days: int = 7, per_day: int = 
     for gate in (main, side):
         services.checkpoint_staff_set(actor=officer, checkpoint=gate, users=[staff], via=COMMAND)
     today = timezone.localdate()
-    people = ["王建国", "李红梅", "张卫东", "刘志强", "陈静", "杨帆", "赵磊", "周敏"]
-    for gate in Checkpoint.objects.filter(org_path__startswith=community.path):
+    # Each gate has its own people (one person stands at one gate at a time), two to a shift.
+    pools = [["王建国", "李红梅", "张卫东", "刘志强"], ["陈静", "杨帆", "赵磊", "周敏"], ["孙丽", "吴强", "郑伟", "冯军"]]
+    for g, gate in enumerate(Checkpoint.objects.filter(org_path__startswith=community.path).order_by("pk")):
         shifts = services.shifts_plan(actor=officer, checkpoint=gate, start=today - dt.timedelta(days=1), days=8, via=COMMAND)
+        pool = pools[g % len(pools)]
         for n, shift in enumerate(shifts):
             if gate == side and n == 4:
                 continue  # a gap, for the duty board to show
             for k in range(2):
-                services.duty_assign(actor=officer, shift=shift, name=people[(n + k * 3) % len(people)], phone=f"1390931{n % 10}{k}{n % 7:02d}",
+                i = (2 * n + k) % len(pool)
+                services.duty_assign(actor=officer, shift=shift, name=pool[i], phone=f"1390931{g}{i:02d}{g}",
                                      kind=[StaffKind.PARTY_MEMBER, StaffKind.VOLUNTEER, StaffKind.CADRE][(n + k) % 3], via=COMMAND)
             if shift.ends_at <= timezone.now():
                 services.handover_record(actor=officer, shift=shift, note="交接：体温枪电池已更换，外来车辆一律登记消毒。", via=COMMAND)

@@ -130,6 +130,7 @@ def test_the_gate_page_reloads_offline_after_its_first_visit(phone_page):
     _open_gate(page, g)
     # The first visit is not under the worker's control: the page asks the worker to keep a copy.
     page.wait_for_function("caches.open('lianfang-gate-v1').then(c => c.match(location.pathname, {ignoreVary: true})).then(r => !!r)")
+    page.wait_for_function("navigator.serviceWorker.ready.then(r => r.active.state === 'activated')")
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("#gate-form")).to_be_visible()

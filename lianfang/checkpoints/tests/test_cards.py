@@ -280,3 +280,20 @@ def test_the_card_list_takes_a_fixed_number_of_queries(world, client_for, django
     client.get("/checkpoints/cards/")
     with django_assert_max_num_queries(14):
         assert client.get(f"/checkpoints/cards/?org={world.building_a.code}").status_code == 200
+
+
+@needs_cjk_font
+def test_a_reissued_card_prints_on_its_own(world, client_for):
+    make_household(org=world.building_a, room="102")
+    services.pass_cards_issue_for(actor=world.street_officer_a, org=world.building_a, via=COMMAND)
+    old = PassCard.objects.get(household=world.household_a)
+    new = services.pass_card_reissue(actor=world.street_officer_a, card=old, reason="遗失", via=COMMAND)
+    client = client_for(world.street_officer_a)
+    assert f"?card={new.uid}" in client.get(f"/checkpoints/cards/{new.uid}/").content.decode()
+    response = client.get(f"/checkpoints/cards/sheet.pdf?card={new.uid}")
+    assert response.status_code == 200
+    text, reader = pdf_text(response.content)
+    flat = "".join(text.split())
+    assert len(reader.pages) == 1 and new.number in flat and "东风1号楼102室" not in flat
+    # Another street's officer cannot print it.
+    assert client_for(world.street_officer_b).get(f"/checkpoints/cards/sheet.pdf?card={new.uid}").status_code == 404

@@ -190,3 +190,16 @@ def test_a_user_account_of_another_street_cannot_be_put_on_a_shift(world):
     with pytest.raises(DomainError):
         services.duty_assign(actor=world.street_officer_a, shift=shift, name="", user=world.checkpoint_staff_b, via=COMMAND)
     assert not shift.assignments.exists()
+
+
+def test_one_person_is_not_on_duty_at_two_gates_at_once(world):
+    officer = world.street_officer_a
+    east, north = gate(world), gate(world, name="北门")
+    day = dt.date(2024, 3, 4)
+    first = services.shifts_plan(actor=officer, checkpoint=east, start=day, days=1, via=COMMAND)[0]
+    other = services.shifts_plan(actor=officer, checkpoint=north, start=day, days=1, via=COMMAND)
+    services.duty_assign(actor=officer, shift=first, name="杨帆", phone="13900002222", via=COMMAND)
+    with pytest.raises(DomainError) as e:
+        services.duty_assign(actor=officer, shift=other[0], name="杨帆", phone="13900002222", via=COMMAND)
+    assert e.value.code == "duty_clash" and "东门" in str(e.value.message)
+    services.duty_assign(actor=officer, shift=other[1], name="杨帆", phone="13900002222", via=COMMAND)  # the next shift is fine
