@@ -2,20 +2,22 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from lianfang.core import clock
-from lianfang.core.figures import count_in_subtrees, register_figure
+from lianfang.core.figures import count_in_subtrees, on_day, register_figure
 
 from .models import Outcome, Passage
 
 
-def _today(**filters):
-    def compute(paths: list[str], parent_path: str) -> dict[str, int]:
-        start, end = clock.day_bounds(clock.today())
-        return count_in_subtrees(Passage.objects.filter(at__gte=start, at__lt=end, **filters), paths, parent_path)
+def _passages(**filters):
+    def compute(paths: list[str], parent_path: str, day) -> dict[str, int]:
+        return count_in_subtrees(on_day(Passage.objects.filter(**filters), "at", day), paths, parent_path)
     return compute
 
 
 def register() -> None:
-    register_figure(name="passages_today", label=_("Passages today"), compute=_today())
-    register_figure(name="turned_back_today", label=_("Turned back today"), compute=_today(outcome=Outcome.TURNED_BACK))
-    register_figure(name="fever_referrals_today", label=_("Fever referrals at checkpoints today"), compute=_today(outcome=Outcome.REFERRED))
+    register_figure(name="passages", label=_("Checkpoint passages"), per_day=True, compute=_passages())
+    register_figure(name="turned_back", label=_("Turned back at checkpoints"), per_day=True,
+                    compute=_passages(outcome=Outcome.TURNED_BACK))
+    register_figure(name="fever_referrals", label=_("Fever referrals at checkpoints"), per_day=True,
+                    compute=_passages(outcome=Outcome.REFERRED))
+    register_figure(name="quarantine_breaches", label=_("Quarantine breaches at checkpoints"), per_day=True,
+                    compute=_passages(is_breach=True))

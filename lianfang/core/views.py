@@ -42,7 +42,7 @@ def home(request):
     figures = figures_for(paths=[root.path], parent_path=root.path)
     return render(request, "core/home.html", {
         "root": root,
-        "figures": [(SOURCES[name].label, values[root.path]) for name, values in figures.items()],
+        "figures": [(SOURCES[name].title(), values[root.path]) for name, values in figures.items()],
     })
 
 
@@ -58,7 +58,7 @@ def org_unit_detail(request, code: str):
     children = list(selectors.org_unit_children(actor=actor, org_unit=node))
     paths = [node.path] + [c.path for c in children]
     figures = figures_for(paths=paths, parent_path=node.path)
-    labels = [SOURCES[name].label for name in figures]
+    labels = [SOURCES[name].title() for name in figures]
     rows = [(child, [(labels[i], figures[name][child.path]) for i, name in enumerate(figures)]) for child in children]
     if request.GET.get("format") == "xlsx":
         columns = [Column(_("Jurisdiction unit"), lambda r: r[0].name, 20), Column(_("Level"), lambda r: r[0].get_level_display(), 12),

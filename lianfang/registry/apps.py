@@ -13,6 +13,6 @@ class RegistryConfig(AppConfig):
         from .models import Household, Resident
 
         register_figure(name="households", label=_("Households"),
-                        compute=lambda paths, parent: count_in_subtrees(Household, paths, parent))
+                        compute=lambda paths, parent, day: count_in_subtrees(Household, paths, parent))
         register_figure(name="residents", label=_("Residents"),
-                        compute=lambda paths, parent: count_in_subtrees(Resident, paths, parent))
+                        compute=lambda paths, parent, day: count_in_subtrees(Resident, paths, parent))

@@ -16,4 +16,4 @@ class TracingConfig(AppConfig):
         AUDIT_OBJECT_TYPES.update({"case": _("Case"), "case_contact": _("Case contact"), "case_chain": _("Transmission chains")})
         active = Case.objects.filter(classification=Classification.CONFIRMED, status=Case.Status.UNDER_TREATMENT)
         register_figure(name="active_confirmed_cases", label=_("Confirmed cases under treatment"),
-                        compute=lambda paths, parent: count_in_subtrees(active, paths, parent))
+                        compute=lambda paths, parent, day: count_in_subtrees(active, paths, parent))

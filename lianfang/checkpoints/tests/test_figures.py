@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from lianfang.core.figures import SOURCES
+from lianfang.core.figures import figures_for
 from lianfang.quarantine.tests.factories import watch
 
 from .. import selectors
@@ -86,9 +86,14 @@ def test_figures_for_one_gate_and_for_one_unit(world, ledger):
 def test_the_days_figures_offered_to_reports_count_the_local_day(world, ledger):
     """The clock says 12:00 on the next day: only the fever at 00:00 is today's."""
     paths = [world.street_a.path, world.street_b.path]
-    assert SOURCES["passages_today"].compute(paths, world.district.path) == {world.street_a.path: 1, world.street_b.path: 0}
-    assert SOURCES["fever_referrals_today"].compute(paths, world.district.path) == {world.street_a.path: 1, world.street_b.path: 0}
-    assert SOURCES["turned_back_today"].compute(paths, world.district.path) == {world.street_a.path: 0, world.street_b.path: 0}
+    today = figures_for(paths=paths, parent_path=world.district.path)
+    assert today["passages"] == {world.street_a.path: 1, world.street_b.path: 0}
+    assert today["fever_referrals"] == {world.street_a.path: 1, world.street_b.path: 0}
+    assert today["turned_back"] == {world.street_a.path: 0, world.street_b.path: 0}
+    # Any other day, asked by the daily report: DAY had five passages, a breach, a turn-back and a red code.
+    day = figures_for(paths=paths, parent_path=world.district.path, day=DAY, names=["passages", "turned_back", "quarantine_breaches"])
+    assert day == {"passages": {world.street_a.path: 4, world.street_b.path: 1}, "turned_back": {world.street_a.path: 2, world.street_b.path: 0},
+                   "quarantine_breaches": {world.street_a.path: 1, world.street_b.path: 0}}
 
 
 def test_figures_through_the_api(world, ledger, token_client):
