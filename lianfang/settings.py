@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lianfang.screening",
     "lianfang.tracing",
     "lianfang.checkpoints",
+    "lianfang.reporting",
 ]
 
 MIDDLEWARE = [

@@ -33,6 +33,7 @@ class Capability(models.TextChoices):
     TRACE_CASES = "trace_cases", _("Record cases, trajectories and contacts")
     MANAGE_CHECKPOINTS = "manage_checkpoints", _("Set up checkpoints, duty rosters and pass cards")
     RECORD_PASSAGES = "record_passages", _("Record passages at checkpoints")
+    SUBMIT_REPORTS = "submit_reports", _("Submit and correct the daily reports of the units one reports for")
     CONFIGURE = "configure", _("Configure the system (admin)")
 
 
@@ -42,16 +43,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG,
                                  C.MANAGE_SCREENING, C.RECORD_SCREENING, C.DECIDE_CANDIDATES, C.MANAGE_QUARANTINE,
                                  C.RECORD_CHECKS, C.HANDLE_ALERTS, C.SPOT_CHECK, C.LIVING_SUPPORT, C.TRACE_CASES,
-                                 C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES}),
+                                 C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES, C.SUBMIT_REPORTS}),
     # The community issues its households' pass cards and runs its gates' rosters.
     R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.RECORD_SCREENING, C.RECORD_CHECKS,
-                              C.HANDLE_ALERTS, C.LIVING_SUPPORT, C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES}),
+                              C.HANDLE_ALERTS, C.LIVING_SUPPORT, C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES, C.SUBMIT_REPORTS}),
     # Doctors and police must reach the person (phone, identity) for checks and spot checks.
     R.DOCTOR: frozenset({C.REVEAL_PII, C.RECORD_CHECKS, C.HANDLE_ALERTS, C.TRACE_CASES}),
     R.POLICE: frozenset({C.REVEAL_PII, C.SPOT_CHECK, C.HANDLE_ALERTS}),
     # At the gate: record passages. The community and doctors close the referrals they raise.
     R.CHECKPOINT_STAFF: frozenset({C.RECORD_PASSAGES}),
-    R.INSPECTOR: frozenset(),
+    # Department staff report their bureau's daily figures (seed 000: finance; 003: commerce, education).
+    R.INSPECTOR: frozenset({C.SUBMIT_REPORTS}),
     R.SUPERVISION: frozenset({C.VIEW_AUDIT}),
 }
 
