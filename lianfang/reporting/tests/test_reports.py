@@ -6,52 +6,14 @@ import datetime as dt
 import pytest
 
 from lianfang.checkpoints.tests.factories import draft, gate, record
-from lianfang.core import clock
 from lianfang.core.audit import COMMAND
 from lianfang.core.errors import DomainError, PermissionDenied
 from lianfang.core.figures import figures_for
 from lianfang.quarantine.tests.factories import watch
 
 from .. import services
-from ..models import DailyReport, FieldKind, ReportField, ReportingUnit, ReportTemplate
-
-DAY = dt.date(2024, 3, 4)
-
-
-@pytest.fixture
-def frozen():
-    yield clock.set_now
-    clock.set_now(None)
-
-
-@pytest.fixture
-def units(world):
-    services.reporting_units_sync(district=world.district)
-    community = ReportingUnit.objects.get(org=world.community_a)
-    community.reporters.add(world.grid_worker_a)
-    community.head = world.street_officer_a
-    community.save()
-    return {"a": community, "b": ReportingUnit.objects.get(org=world.community_b)}
-
-
-def template(world, *, deadline=dt.time(10), next_day=False) -> ReportTemplate:
-    t = ReportTemplate.objects.create(district=world.district, org_path=world.district.path, name=f"疫情日报{deadline}{next_day}",
-                                      unit_kinds=["community"], deadline=deadline, deadline_next_day=next_day)
-    ReportField.objects.create(template=t, section="重点人员", key="new_key_persons", label="新增重点人员", source="new_key_persons")
-    ReportField.objects.create(template=t, section="卡点", key="passages", label="卡点通行", source="passages")
-    ReportField.objects.create(template=t, section="其他", key="visited", label="走访户数", kind=FieldKind.INTEGER)
-    ReportField.objects.create(template=t, section="其他", key="note", label="情况说明", kind=FieldKind.TEXT, required=False)
-    return t
-
-
-def submit(world, t, unit, day=DAY, **kw):
-    kw.setdefault("values", {"new_key_persons": 0, "passages": 0, "visited": 3})
-    return services.daily_report_submit(actor=world.grid_worker_a, template=t, unit=unit, day=day, via=COMMAND, **kw)
-
-
-def local(day, hour, minute=0, second=0):
-    return clock.local(day, dt.time(hour, minute, second))
-
+from ..models import DailyReport, ReportingUnit
+from .factories import DAY, local, submit, template
 
 def test_a_report_on_the_deadline_is_on_time_and_one_second_later_is_late(world, units, frozen):
     t = template(world)
