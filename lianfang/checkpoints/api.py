@@ -9,6 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import clock
 from lianfang.core import selectors as core_selectors
+from lianfang.core.selectors import org_filter
 from lianfang.core.audit import Via, audit_list_view
 from lianfang.core.errors import DomainError
 from lianfang.core.models import User
@@ -23,9 +24,6 @@ from .schemas import (
 
 router = Router(tags=["checkpoints"])
 
-
-def _org(request, code: str):
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
 
 
 def _checkpoint_kwargs(payload: CheckpointIn) -> dict:
@@ -43,7 +41,7 @@ class CheckpointFilters(Schema):
 @router.get("/checkpoints", response=list[CheckpointOut])
 @paginate(PageNumberPagination)
 def checkpoint_list(request, filters: Query[CheckpointFilters]):
-    return selectors.checkpoint_list(actor=request.user, org=_org(request, filters.org), kind=filters.kind, q=filters.q)
+    return selectors.checkpoint_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), kind=filters.kind, q=filters.q)
 
 
 @router.post("/checkpoints", response={201: CheckpointOut})
@@ -135,7 +133,7 @@ def handover_record(request, uid: UUID, payload: HandoverIn):
 def duty_board(request, org: str = ""):
     """Who is on duty now at every gate in service; `is_gap` where nobody is."""
     return [{"checkpoint": r.checkpoint.uid, "checkpoint_name": r.checkpoint.name, "shift": r.shift, "is_gap": r.is_gap}
-            for r in selectors.duty_board(actor=request.user, org=_org(request, org))]
+            for r in selectors.duty_board(actor=request.user, org=org_filter(actor=request.user, code=org))]
 
 
 # --- pass cards -----------------------------------------------------------------------------
@@ -149,7 +147,7 @@ class CardFilters(Schema):
 @router.get("/pass-cards", response=list[PassCardOut])
 @paginate(PageNumberPagination)
 def pass_card_list(request, filters: Query[CardFilters]):
-    return selectors.pass_card_list(actor=request.user, org=_org(request, filters.org), status=filters.status, q=filters.q)
+    return selectors.pass_card_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), status=filters.status, q=filters.q)
 
 
 @router.post("/pass-cards", response={201: PassCardOut})
@@ -243,7 +241,7 @@ class PassageFilters(Schema):
 
 def _passages(request, filters: PassageFilters):
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=filters.checkpoint) if filters.checkpoint else None
-    return selectors.passage_list(actor=request.user, checkpoint=checkpoint, org=_org(request, filters.org), since=filters.since,
+    return selectors.passage_list(actor=request.user, checkpoint=checkpoint, org=org_filter(actor=request.user, code=filters.org), since=filters.since,
                                   until=filters.until, direction=filters.direction, outcome=filters.outcome,
                                   visitors=filters.visitors, breaches=filters.breaches, q=filters.q)
 
@@ -269,7 +267,7 @@ def passage_figures(request, filters: Query[FigureFilters]):
     """Per gate and day, per community, per day, and the busiest hours. Default: the last 7 days."""
     since, until = selectors.figures_period(since=filters.since, until=filters.until)
     checkpoint = selectors.access_checkpoint(actor=request.user, uid=filters.checkpoint) if filters.checkpoint else None
-    figures = selectors.passage_figures(actor=request.user, since=since, until=until, org=_org(request, filters.org),
+    figures = selectors.passage_figures(actor=request.user, since=since, until=until, org=org_filter(actor=request.user, code=filters.org),
                                         checkpoint=checkpoint)
     return {
         "since": since, "until": until, "totals": figures.totals, "hours": figures.hours,
@@ -286,7 +284,7 @@ def passage_figures(request, filters: Query[FigureFilters]):
 @router.get("/referrals", response=list[ReferralOut])
 @paginate(PageNumberPagination)
 def referral_list(request, status: str = "", org: str = "", open_only: bool = False):
-    return selectors.referral_list(actor=request.user, org=_org(request, org), status=status, open_only=open_only)
+    return selectors.referral_list(actor=request.user, org=org_filter(actor=request.user, code=org), status=status, open_only=open_only)
 
 
 @router.post("/referrals/{uuid:uid}/acknowledge", response=ReferralOut)

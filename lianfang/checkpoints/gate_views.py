@@ -15,14 +15,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianfang.core import clock
-from lianfang.core import selectors as core_selectors
 from lianfang.core.audit import Via, audit_list_view
 from lianfang.core.errors import DomainError
 from lianfang.core.excel import Column
 from lianfang.core.exports import export_list
 from lianfang.core.pii import mask_id_number, mask_phone
 from lianfang.core.roles import Role
-from lianfang.core.views import paginate
+from lianfang.core.views import org_param, paginate
 
 from . import selectors, services
 from .models import Direction, HealthCode, Outcome, Referral
@@ -30,10 +29,6 @@ from .plates import _PLATE
 
 RECENT = 10
 
-
-def _org(request):
-    code = request.GET.get("org", "").strip()
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
 
 
 def _checkpoint(request):
@@ -187,7 +182,7 @@ _LEDGER_FILTERS = ("checkpoint", "org", "since", "until", "direction", "outcome"
 def passage_ledger(request):
     """实名登记台账: every passage the actor may see, masked; reading and exporting are audited."""
     filters = {n: request.GET.get(n, "").strip() for n in _LEDGER_FILTERS}
-    checkpoint, org = _checkpoint(request), _org(request)
+    checkpoint, org = _checkpoint(request), org_param(request)
     passages = selectors.passage_list(
         actor=request.user, checkpoint=checkpoint, org=org, since=_date(filters["since"]),
         until=_date(filters["until"]), direction=filters["direction"], outcome=filters["outcome"],
@@ -223,7 +218,7 @@ FIGURE_COLUMNS = [
 
 def figures(request):
     """Passages per day, per community and per gate, and the busiest hours."""
-    checkpoint, org = _checkpoint(request), _org(request)
+    checkpoint, org = _checkpoint(request), org_param(request)
     error = None
     try:
         since, until = selectors.figures_period(since=_date(request.GET.get("since", "")), until=_date(request.GET.get("until", "")))
@@ -267,7 +262,7 @@ REFERRAL_COLUMNS = [
 def referral_list(request):
     """Fever and health-code referrals from the gates: open ones first, then by time."""
     status = request.GET.get("status", "").strip()
-    org = _org(request)
+    org = org_param(request)
     referrals = selectors.referral_list(actor=request.user, org=org, status=status).select_related("acknowledged_by", "closed_by")
     filters = {"status": status, "org": org.code if org else ""}
     via = Via.from_request(request)

@@ -19,7 +19,7 @@ from lianfang.core.audit import Via, audit_view
 from lianfang.core.errors import DomainError
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.services import require
-from lianfang.core.views import form_error, paginate
+from lianfang.core.views import form_error, org_param, paginate
 from lianfang.registry import selectors as registry_selectors
 
 from . import exports, selectors, services, tokens
@@ -30,11 +30,6 @@ from .forms import (
 from .models import CheckpointKind, PassCard
 
 
-def _org(request):
-    """The unit filter (`?org=CODE`), inside the actor's tree or 404."""
-    code = request.GET.get("org", "").strip()
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
-
 
 def _can_manage(request) -> bool:
     return has_capability(request.user, Capability.MANAGE_CHECKPOINTS)
@@ -44,7 +39,7 @@ def _can_manage(request) -> bool:
 
 def checkpoint_list(request):
     actor = request.user
-    org, kind, q = _org(request), request.GET.get("kind", ""), request.GET.get("q", "").strip()
+    org, kind, q = org_param(request), request.GET.get("kind", ""), request.GET.get("q", "").strip()
     kind = kind if kind in CheckpointKind.values else ""
     gates = selectors.checkpoint_list(actor=actor, org=org, kind=kind, q=q).prefetch_related("staff")
     if request.GET.get("format") == "xlsx":
@@ -222,7 +217,7 @@ def handover(request, uid):
 
 def duty_board(request):
     actor = request.user
-    org = _org(request)
+    org = org_param(request)
     rows = selectors.duty_board(actor=actor, org=org)
     if request.GET.get("format") == "xlsx":
         return exports.duty_board_export(actor=actor, rows=rows, via=Via.from_request(request), filters={"org": org.code if org else ""})
@@ -237,7 +232,7 @@ def duty_board(request):
 
 def card_list(request):
     actor = request.user
-    org, status, q = _org(request), request.GET.get("status", ""), request.GET.get("q", "").strip()
+    org, status, q = org_param(request), request.GET.get("status", ""), request.GET.get("q", "").strip()
     status = status if status in PassCard.Status.values else ""
     cards = selectors.pass_card_list(actor=actor, org=org, status=status, q=q)
     filters = {"org": org.code if org else "", "status": status, "q": q}
@@ -335,7 +330,7 @@ def card_change(request, uid):
 def card_sheet(request):
     """`?org=CODE`: every valid card under the unit; `?card=UID`: that one card (a reissue)."""
     card = selectors.access_pass_card(actor=request.user, uid=request.GET["card"]) if request.GET.get("card") else None
-    org = card.household.org if card else _org(request)
+    org = card.household.org if card else org_param(request)
     if org is None:
         messages.error(request, _("Choose the unit whose cards to print."))
         return redirect("checkpoints:cards")

@@ -26,6 +26,12 @@ def access_org_unit(*, actor, code: str) -> OrgUnit:
     return access(OrgUnit.objects.select_related("parent"), actor, code=code)
 
 
+def org_filter(*, actor, code: str) -> OrgUnit | None:
+    """The unit a list is narrowed to (`?org=CODE`): inside the actor's tree or 404; none when empty."""
+    code = (code or "").strip()
+    return access_org_unit(actor=actor, code=code) if code else None
+
+
 def district_of(*, actor) -> OrgUnit:
     """The district the actor works in (the root of their path), for district-wide settings."""
     if getattr(actor, "jurisdiction", None) is None:

@@ -23,6 +23,11 @@ def form_error(form, error) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+def org_param(request):
+    """The `?org=CODE` filter of a list page (see selectors.org_filter)."""
+    return selectors.org_filter(actor=request.user, code=request.GET.get("org", ""))
+
+
 def paginate(request, queryset, per_page: int = 50):
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import clock
 from lianfang.core import selectors as core_selectors
+from lianfang.core.selectors import org_filter
 from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.core.errors import DomainError
 
@@ -32,9 +33,6 @@ class KeyPersonFilters(NodeFilter):
     status: str = ""
 
 
-def _org(request, code: str):
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
-
 
 def _audit_list(request, object_type: str, filters: Schema):
     audit_list_view(actor=request.user, object_type=object_type, via=Via.from_request(request), filters=filters.dict(),
@@ -45,7 +43,7 @@ def _audit_list(request, object_type: str, filters: Schema):
 @paginate(PageNumberPagination)
 def key_person_list(request, filters: Query[KeyPersonFilters]):
     _audit_list(request, "key_person", filters)
-    return selectors.key_person_list(actor=request.user, org=_org(request, filters.org), category=filters.category,
+    return selectors.key_person_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), category=filters.category,
                                      source=filters.source, status=filters.status, mine=filters.mine)
 
 
@@ -68,7 +66,7 @@ class OrderFilters(NodeFilter):
 @paginate(PageNumberPagination)
 def order_list(request, filters: Query[OrderFilters]):
     _audit_list(request, "quarantine_order", filters)
-    return selectors.order_list(actor=request.user, org=_org(request, filters.org), status=filters.status, kind=filters.kind,
+    return selectors.order_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), status=filters.status, kind=filters.kind,
                                 mine=filters.mine)
 
 
@@ -173,7 +171,7 @@ class FollowUpFilters(NodeFilter):
 @router.get("/quarantine/follow-ups", response=FollowUpPage)
 def follow_up_list(request, filters: Query[FollowUpFilters]):
     """Today's checks, live from the orders: overdue first, then due now, upcoming and done."""
-    rows, counts, day = selectors.followup_list(actor=request.user, org=_org(request, filters.org), mine=filters.mine,
+    rows, counts, day = selectors.followup_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), mine=filters.mine,
                                                 cadre_user_id=services.cadre_user_for(actor=request.user, username=filters.cadre).pk if filters.cadre else None,
                                                 state=filters.state)
     page = selectors.followup_page(rows, counts, day, number=filters.page, per_page=100, state=filters.state, with_cadres=True)
@@ -193,7 +191,7 @@ class AlertFilters(NodeFilter):
 @paginate(PageNumberPagination)
 def alert_list(request, filters: Query[AlertFilters]):
     _audit_list(request, "alert", filters)
-    return selectors.alert_list(actor=request.user, org=_org(request, filters.org), status=filters.status, kind=filters.kind,
+    return selectors.alert_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), status=filters.status, kind=filters.kind,
                                 mine=filters.mine)
 
 
@@ -229,7 +227,7 @@ class SupportFilters(NodeFilter):
 @paginate(PageNumberPagination)
 def support_list(request, filters: Query[SupportFilters]):
     _audit_list(request, "support_request", filters)
-    return selectors.support_request_list(actor=request.user, org=_org(request, filters.org), status=filters.status, mine=filters.mine)
+    return selectors.support_request_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), status=filters.status, mine=filters.mine)
 
 
 @router.post("/quarantine/orders/{uid}/support-requests", response={201: SupportOut, 200: SupportOut})
@@ -257,7 +255,7 @@ class PeriodFilter(Schema):
 @paginate(PageNumberPagination)
 def release_list(request, filters: Query[PeriodFilter]):
     _audit_list(request, "quarantine_order", filters)
-    return selectors.release_list(actor=request.user, org=_org(request, filters.org), since=filters.since, until=filters.until)
+    return selectors.release_list(actor=request.user, org=org_filter(actor=request.user, code=filters.org), since=filters.since, until=filters.until)
 
 
 @router.get("/quarantine/timeliness")
@@ -267,7 +265,7 @@ def timeliness(request, filters: Query[PeriodFilter]):
     until = filters.until or clock.today()
     since = filters.since or until - dt.timedelta(days=13)
     return {"since": since, "until": until,
-            **selectors.timeliness(actor=request.user, org=_org(request, filters.org), since=since, until=until)}
+            **selectors.timeliness(actor=request.user, org=org_filter(actor=request.user, code=filters.org), since=since, until=until)}
 
 
 def _district(request):

@@ -17,7 +17,7 @@ from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.core.errors import DomainError
 from lianfang.core.exports import export_list
 from lianfang.core.roles import Capability, has_capability
-from lianfang.core.views import paginate
+from lianfang.core.views import org_param, paginate
 
 from . import selectors, services, site_selectors
 from .exports import ALERT_COLUMNS, FOLLOWUP_COLUMNS, KEY_PERSON_COLUMNS, ORDER_COLUMNS, RELEASE_COLUMNS, SUPPORT_COLUMNS
@@ -33,10 +33,6 @@ CADRE_ROWS = 5
 def _filters(request, *names) -> dict:
     return {n: request.GET.get(n, "").strip() for n in names}
 
-
-def _org(request):
-    code = request.GET.get("org", "").strip()
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
 
 
 def _list_page(request, *, object_type: str, queryset, columns, name: str, template: str, filters: dict, context: dict):
@@ -54,7 +50,7 @@ def _list_page(request, *, object_type: str, queryset, columns, name: str, templ
 
 def key_person_list(request):
     filters = _filters(request, "category", "source", "status", "org", "mine")
-    org = _org(request)
+    org = org_param(request)
     people = selectors.key_person_list(actor=request.user, org=org, category=filters["category"], source=filters["source"],
                                        status=filters["status"], mine=bool(filters["mine"]))
     return _list_page(request, object_type="key_person", queryset=people, columns=KEY_PERSON_COLUMNS, name=_("key persons"),
@@ -144,7 +140,7 @@ def key_person_change(request, uid):
 def order_list(request):
     filters = _filters(request, "status", "kind", "org", "mine")
     filters["status"] = request.GET.get("status", QuarantineOrder.Status.ACTIVE)
-    org = _org(request)
+    org = org_param(request)
     orders = selectors.order_list(actor=request.user, org=org, status=filters["status"], kind=filters["kind"],
                                   mine=bool(filters["mine"]))
     return _list_page(request, object_type="quarantine_order", queryset=orders, columns=ORDER_COLUMNS, name=_("quarantine orders"),
@@ -293,7 +289,7 @@ def _states():
 def follow_ups(request):
     """Today's checks per doctor, cadre, grid or community: overdue, due now, upcoming, done."""
     filters = _filters(request, "state", "org", "mine", "cadre")
-    org = _org(request)
+    org = org_param(request)
     cadre = services.cadre_user_for(actor=request.user, username=filters["cadre"]) if filters["cadre"] else None
     rows, counts, day = selectors.followup_list(actor=request.user, org=org, mine=bool(filters["mine"]),
                                                 cadre_user_id=cadre.pk if cadre else None, state=filters["state"])
@@ -324,7 +320,7 @@ def follow_ups(request):
 def alert_list(request):
     filters = _filters(request, "status", "kind", "org", "mine")
     filters["status"] = request.GET.get("status", "unclosed")
-    org = _org(request)
+    org = org_param(request)
     alerts = selectors.alert_list(actor=request.user, org=org, status=filters["status"], kind=filters["kind"],
                                   mine=bool(filters["mine"]))
     return _list_page(request, object_type="alert", queryset=alerts, columns=ALERT_COLUMNS, name=_("alerts"),
@@ -357,7 +353,7 @@ def alert_action(request, uid, action: str):
 def support_list(request):
     filters = _filters(request, "status", "org", "mine")
     filters["status"] = request.GET.get("status", SupportRequest.Status.OPEN)
-    org = _org(request)
+    org = org_param(request)
     items = selectors.support_request_list(actor=request.user, org=org, status=filters["status"], mine=bool(filters["mine"]))
     return _list_page(request, object_type="support_request", queryset=items, columns=SUPPORT_COLUMNS, name=_("living support"),
                       template="quarantine/support_list.html", filters=filters, context={
@@ -385,7 +381,7 @@ def release_list(request):
     if since > until:
         since, until = until, since
     filters = {"org": request.GET.get("org", "").strip(), "since": since.isoformat(), "until": until.isoformat()}
-    org = _org(request)
+    org = org_param(request)
     releases = selectors.release_list(actor=request.user, org=org, since=since, until=until)
     timeliness = selectors.timeliness(actor=request.user, org=org, since=since, until=until)
     context = {"org_unit": org, "stats": selectors.release_stats(releases=releases), "timeliness": timeliness,

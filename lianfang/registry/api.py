@@ -4,6 +4,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from lianfang.core import selectors as core_selectors
+from lianfang.core.selectors import org_filter
 from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.core.schemas import RevealOut
 from lianfang.core.services import pii_reveal
@@ -26,14 +27,11 @@ class ResidentFilters(Schema):
     sex: str = ""
 
 
-def _org(request, code: str):
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
-
 
 @router.get("/households", response=list[HouseholdOut])
 @paginate(PageNumberPagination)
 def household_list(request, filters: Query[HouseholdFilters]):
-    return selectors.household_list(actor=request.user, q=filters.q, org=_org(request, filters.org))
+    return selectors.household_list(actor=request.user, q=filters.q, org=org_filter(actor=request.user, code=filters.org))
 
 
 @router.get("/households/{uid}", response=HouseholdOut)
@@ -52,7 +50,7 @@ def household_create(request, payload: HouseholdIn):
 def household_update(request, uid: UUID, payload: HouseholdPatch):
     household = selectors.access_household(actor=request.user, uid=uid)
     patch = payload.dict(exclude_unset=True)
-    org = _org(request, patch.pop("org_code", None) or "")
+    org = org_filter(actor=request.user, code=patch.pop("org_code", None) or "")
     current = {"address": household.address, "room": household.room, "phone": household.phone, "notes": household.notes}
     return services.household_update(actor=request.user, household=household, org=org, via=Via.from_request(request),
                                      **{**current, **{k: v for k, v in patch.items() if v is not None}})
@@ -71,7 +69,7 @@ def household_remove(request, uid: UUID):
 def resident_list(request, filters: Query[ResidentFilters]):
     audit_list_view(actor=request.user, object_type="resident_list", via=Via.from_request(request),
                     filters=filters.dict(), page=int(request.GET.get("page", 1) or 1))
-    return selectors.resident_list(actor=request.user, q=filters.q, org=_org(request, filters.org),
+    return selectors.resident_list(actor=request.user, q=filters.q, org=org_filter(actor=request.user, code=filters.org),
                                    residence_type=filters.residence_type, sex=filters.sex)
 
 

@@ -14,7 +14,7 @@ from lianfang.core.exports import export_list
 from lianfang.core.models import Level, OrgUnit
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.services import require
-from lianfang.core.views import form_error, paginate
+from lianfang.core.views import form_error, org_param, paginate
 from lianfang.quarantine.models import Category
 from lianfang.registry.models import RelationToHead
 
@@ -24,14 +24,10 @@ from .exports import CANDIDATE_COLUMNS, ROUND_COLUMNS, UNVISITED_COLUMNS, WORK_L
 from .models import CandidateStatus, CaseContact, Method, Presence, Result, ScreeningRound, Symptom
 
 
-def _org(request) -> OrgUnit | None:
-    code = request.GET.get("org", "").strip()
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
-
 
 def _round_and_base(request, uid):
     screening_round = selectors.access_round(actor=request.user, uid=uid)
-    base = selectors.round_base(actor=request.user, screening_round=screening_round, org=_org(request))
+    base = selectors.round_base(actor=request.user, screening_round=screening_round, org=org_param(request))
     return screening_round, base
 
 

@@ -3,7 +3,7 @@ from uuid import UUID
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from lianfang.core import selectors as core_selectors
+from lianfang.core.selectors import org_filter
 from lianfang.core.audit import Via, audit_list_view, audit_view
 from lianfang.registry import selectors as registry_selectors
 
@@ -52,9 +52,6 @@ class ChainFilters(Schema):
     include_excluded: bool = False
 
 
-def _org(request, code: str):
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
-
 
 def _page(request) -> int:
     value = request.GET.get("page", "1")
@@ -66,7 +63,7 @@ def _page(request) -> int:
 def case_list(request, filters: Query[CaseFilters]):
     audit_list_view(actor=request.user, object_type="case", via=Via.from_request(request), filters=filters.dict(), page=_page(request))
     data = filters.dict()
-    return selectors.case_list(actor=request.user, org=_org(request, data.pop("org")), **data)
+    return selectors.case_list(actor=request.user, org=org_filter(actor=request.user, code=data.pop("org")), **data)
 
 
 @router.post("/tracing/cases", response={201: CaseOut})
@@ -75,7 +72,7 @@ def case_register(request, payload: CaseIn):
     resident_uid, org_code, source_uid = data.pop("resident_uid"), data.pop("org_code"), data.pop("infected_by_uid")
     resident = registry_selectors.access_resident(actor=request.user, uid=resident_uid) if resident_uid else None
     source = selectors.access_case(actor=request.user, uid=source_uid) if source_uid else None
-    return Status(201, services.case_register(actor=request.user, org=_org(request, org_code), resident=resident, infected_by=source,
+    return Status(201, services.case_register(actor=request.user, org=org_filter(actor=request.user, code=org_code), resident=resident, infected_by=source,
                                               via=Via.from_request(request), **data))
 
 
@@ -136,7 +133,7 @@ def contact_list(request, filters: Query[ContactFilters]):
     data = filters.dict()
     case = selectors.access_case(actor=request.user, uid=data.pop("case")) if data["case"] else None
     data.pop("case", None)
-    return selectors.contact_list(actor=request.user, org=_org(request, data.pop("org")), case=case, **data)
+    return selectors.contact_list(actor=request.user, org=org_filter(actor=request.user, code=data.pop("org")), case=case, **data)
 
 
 @router.post("/tracing/cases/{uid}/contacts", response={200: ContactCreated, 201: ContactCreated})
@@ -176,7 +173,7 @@ def contact_to_case(request, uid: UUID, payload: ToCaseIn):
 def _chains(request, filters: ChainFilters):
     data = filters.dict()
     audit_list_view(actor=request.user, object_type="case_chain", via=Via.from_request(request), filters=data, page=1)
-    return selectors.chain_list(actor=request.user, org=_org(request, data.pop("org")), **data)
+    return selectors.chain_list(actor=request.user, org=org_filter(actor=request.user, code=data.pop("org")), **data)
 
 
 @router.get("/tracing/chains", response=list[ChainOut])

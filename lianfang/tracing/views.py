@@ -15,16 +15,12 @@ from lianfang.core.models import Level
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import scoped
 from lianfang.core.services import require
-from lianfang.core.views import form_error, paginate
+from lianfang.core.views import form_error, org_param, paginate
 
 from . import forms, selectors, services
 from .exports import CASE_COLUMNS, CONTACT_COLUMNS
 from .models import Case, Classification, Contact, ContactKind, Setting
 
-
-def _org(request):
-    code = request.GET.get("org", "").strip()
-    return core_selectors.access_org_unit(actor=request.user, code=code) if code else None
 
 
 def _date(request, name: str):
@@ -41,7 +37,7 @@ def _streets(request):
 
 
 def case_list(request):
-    actor, org = request.user, _org(request)
+    actor, org = request.user, org_param(request)
     filters = {k: request.GET.get(k, "").strip() for k in ("classification", "status", "cluster", "q")}
     onset_from, onset_to = _date(request, "onset_from"), _date(request, "onset_to")
     cases = selectors.case_list(actor=actor, org=org, onset_from=onset_from, onset_to=onset_to, **filters)
@@ -219,7 +215,7 @@ def contact_to_case(request, uid):
 
 
 def contact_list(request):
-    actor, org = request.user, _org(request)
+    actor, org = request.user, org_param(request)
     filters = {k: request.GET.get(k, "").strip() for k in ("kind", "status", "setting", "q")}
     contacts = selectors.contact_list(actor=actor, org=org, **filters)
     logged = dict(filters, org=org.code if org else "")
@@ -247,7 +243,7 @@ def _chain_params(request) -> dict:
         min_cases = 1
     limit = request.GET.get("limit", "200")
     return {
-        "org": _org(request), "cluster": request.GET.get("cluster", "").strip(), "min_cases": min_cases,
+        "org": org_param(request), "cluster": request.GET.get("cluster", "").strip(), "min_cases": min_cases,
         "limit": int(limit) if limit.isdigit() and int(limit) > 0 else None,
         "include_excluded": request.GET.get("excluded") == "1",
     }
