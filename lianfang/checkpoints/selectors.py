@@ -13,7 +13,7 @@ from lianfang.core import clock
 from lianfang.core.errors import DomainError
 from lianfang.core.models import PATH_SEGMENT, Level, OrgUnit, User, path_ids
 from lianfang.core.roles import Capability, Role
-from lianfang.core.scoping import _one_or_404, scoped, subtree_q
+from lianfang.core.scoping import _one_or_404, scoped, subtree_q, within
 from lianfang.core.services import require
 from lianfang.quarantine import selectors as quarantine_selectors
 from lianfang.registry.models import Resident
@@ -39,14 +39,11 @@ def _visible_at_gates(queryset: QuerySet, actor, checkpoint_field: str = "checkp
     return qs
 
 
-def _in_org(queryset: QuerySet, org: OrgUnit | None) -> QuerySet:
-    return queryset.filter(subtree_q(queryset.model.scope_path_field, org.path)) if org is not None else queryset
-
 
 # --- checkpoints and rosters ----------------------------------------------------------------
 
 def checkpoint_list(*, actor, org: OrgUnit | None = None, kind: str = "", q: str = "", active: bool | None = None) -> QuerySet[Checkpoint]:
-    qs = _in_org(visible_checkpoints(actor), org).select_related("org")
+    qs = within(visible_checkpoints(actor), org).select_related("org")
     if kind:
         qs = qs.filter(kind=kind)
     if q := q.strip():
@@ -133,7 +130,7 @@ def duty_board(*, actor, org: OrgUnit | None = None, now: dt.datetime | None = N
 # --- pass cards -----------------------------------------------------------------------------
 
 def pass_card_list(*, actor, org: OrgUnit | None = None, status: str = "", q: str = "") -> QuerySet[PassCard]:
-    qs = _in_org(scoped(PassCard.objects.all(), actor), org).select_related("household", "resident")
+    qs = within(scoped(PassCard.objects.all(), actor), org).select_related("household", "resident")
     if status:
         qs = qs.filter(status=status)
     if q := q.strip():
@@ -184,7 +181,7 @@ def cards_for_sheet(*, actor, org: OrgUnit, card: PassCard | None = None) -> Que
 def passage_list(*, actor, checkpoint: Checkpoint | None = None, org: OrgUnit | None = None, since: dt.date | None = None,
                  until: dt.date | None = None, direction: str = "", outcome: str = "", visitors: bool = False,
                  breaches: bool = False, q: str = "") -> QuerySet[Passage]:
-    qs = _in_org(_visible_at_gates(Passage.objects.all(), actor), org).select_related("checkpoint", "recorded_by")
+    qs = within(_visible_at_gates(Passage.objects.all(), actor), org).select_related("checkpoint", "recorded_by")
     if checkpoint is not None:
         qs = qs.filter(checkpoint=checkpoint)
     if since:
@@ -289,7 +286,7 @@ def referral_list(*, actor, org: OrgUnit | None = None, status: str = "", open_o
     """Open first, then acknowledged, then closed; newest first within each."""
     rank = Case(When(status=Referral.Status.OPEN, then=Value(0)), When(status=Referral.Status.ACKNOWLEDGED, then=Value(1)),
                 default=Value(2), output_field=IntegerField())
-    qs = (_in_org(_visible_at_gates(Referral.objects.all(), actor, "passage__checkpoint"), org).select_related("passage__checkpoint")
+    qs = (within(_visible_at_gates(Referral.objects.all(), actor, "passage__checkpoint"), org).select_related("passage__checkpoint")
           .annotate(rank=rank).order_by("rank", "-raised_at", "-id"))
     if status:
         qs = qs.filter(status=status)

@@ -38,6 +38,11 @@ def scoped_or(queryset: QuerySet[M], actor, also: Q) -> QuerySet[M]:
     return queryset.filter(subtree_q(queryset.model.scope_path_field, jurisdiction.path) | also)
 
 
+def within(queryset: QuerySet[M], org) -> QuerySet[M]:
+    """Narrow an already scoped list to one unit's subtree (a list's `?org=` filter); None: as is."""
+    return queryset.filter(subtree_q(queryset.model.scope_path_field, org.path)) if org is not None else queryset
+
+
 def _one_or_404(queryset: QuerySet[M], **lookup) -> M:
     try:
         return queryset.get(**lookup)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianfang.core import clock
 from lianfang.core.models import PATH_SEGMENT, OrgUnit
-from lianfang.core.scoping import _one_or_404, scoped_or, subtree_q
+from lianfang.core.scoping import _one_or_404, scoped_or, within
 
 from .models import Alert, Cadre, HealthCheck, KeyPerson, QuarantineOrder, Slot, SpotCheck, SupportRequest
 from .policy import policy_for, window_bounds
@@ -44,16 +44,13 @@ def mine_only(queryset: QuerySet, actor, *, order_field: str = "") -> QuerySet:
     return queryset.filter(_assigned(actor, order_field))
 
 
-def _in_org(queryset: QuerySet, org: OrgUnit | None) -> QuerySet:
-    return queryset.filter(subtree_q(queryset.model.scope_path_field, org.path)) if org is not None else queryset
-
 
 # --- key persons ----------------------------------------------------------------------------
 
 def key_person_list(*, actor, org: OrgUnit | None = None, category: str = "", source: str = "", status: str = "",
                     mine: bool = False) -> QuerySet[KeyPerson]:
     qs = KeyPerson.objects.select_related("resident", "resident__household", "resident__household__grid", "created_by")
-    qs = mine_only(qs, actor, order_field="key_person") if mine else _in_org(visible(qs, actor, order_field="key_person"), org)
+    qs = mine_only(qs, actor, order_field="key_person") if mine else within(visible(qs, actor, order_field="key_person"), org)
     for field, value in (("category", category), ("source", source), ("status", status)):
         if value:
             qs = qs.filter(**{field: value})
@@ -73,7 +70,7 @@ ORDER_RELATED = ("resident", "resident__household", "resident__household__grid",
 def order_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str = "", mine: bool = False,
                ending_by: dt.date | None = None) -> QuerySet[QuarantineOrder]:
     qs = QuarantineOrder.objects.select_related(*ORDER_RELATED).prefetch_related("cadres__user")
-    qs = mine_only(qs, actor) if mine else _in_org(visible(qs, actor), org)
+    qs = mine_only(qs, actor) if mine else within(visible(qs, actor), org)
     if status:
         qs = qs.filter(status=status)
     if kind:
@@ -174,7 +171,7 @@ def followup_list(*, actor, org: OrgUnit | None = None, mine: bool = False, cadr
     if mine:
         qs = mine_only(qs, actor)
     else:
-        qs = _in_org(visible(qs, actor), org)
+        qs = within(visible(qs, actor), org)
     if cadre_user_id:
         qs = qs.filter(pk__in=list(Cadre.objects.filter(user_id=cadre_user_id).values_list("order_id", flat=True)))
     # One person's list (a doctor's few hundred) is counted here from its rows' columns, which
@@ -309,7 +306,7 @@ def followup_rows(rows, day: FollowUpDay):
 def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: FollowUpDay) -> list[dict]:
     """Per child node (street, community, grid): orders and their states, so the district
     sees where checks are overdue. One query grouped by path, folded into the children."""
-    qs = _in_org(visible(followup_base(day=day), actor), org)
+    qs = within(visible(followup_base(day=day), actor), org)
     grouped = qs.order_by().values("org_path").annotate(**{s: Count("org_path", filter=cond) for s, cond in state_conditions(day).items()})
     out = {c.path: {"org": c, "total": 0, **{s: 0 for s in State.ORDER}} for c in children}
     width = len(children[0].path) if children else 0
@@ -328,7 +325,7 @@ def followup_breakdown(*, actor, org: OrgUnit, children: list[OrgUnit], day: Fol
 def alert_list(*, actor, org: OrgUnit | None = None, status: str = "", kind: str = "", mine: bool = False) -> QuerySet[Alert]:
     qs = Alert.objects.select_related("key_person", "key_person__resident", "key_person__resident__household", "order",
                                       "acknowledged_by", "closed_by", "health_check")
-    qs = mine_only(qs, actor, order_field="order") if mine else _in_org(visible(qs, actor, order_field="order"), org)
+    qs = mine_only(qs, actor, order_field="order") if mine else within(visible(qs, actor, order_field="order"), org)
     if status == "unclosed":
         qs = qs.exclude(status=Alert.Status.CLOSED)
     elif status:
@@ -364,7 +361,7 @@ def spot_check_list(*, actor, order: QuarantineOrder | None = None) -> QuerySet[
 def support_request_list(*, actor, org: OrgUnit | None = None, status: str = "", order: QuarantineOrder | None = None,
                          mine: bool = False) -> QuerySet[SupportRequest]:
     qs = SupportRequest.objects.select_related("order__resident", "order__resident__household", "fulfilled_by", "created_by")
-    qs = mine_only(qs, actor, order_field="order") if mine else _in_org(visible(qs, actor, order_field="order"), org)
+    qs = mine_only(qs, actor, order_field="order") if mine else within(visible(qs, actor, order_field="order"), org)
     if order is not None:
         qs = qs.filter(order=order)
     if status:
@@ -381,7 +378,7 @@ def access_support_request(*, actor, uid) -> SupportRequest:
 def release_list(*, actor, org: OrgUnit | None = None, since: dt.date | None = None, until: dt.date | None = None,
                  kind: str = "") -> QuerySet[QuarantineOrder]:
     qs = QuarantineOrder.objects.filter(status=QuarantineOrder.Status.RELEASED).select_related(*ORDER_RELATED, "ended_by")
-    qs = _in_org(visible(qs, actor), org)
+    qs = within(visible(qs, actor), org)
     if since:
         qs = qs.filter(ended_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min)))
     if until:
@@ -418,11 +415,11 @@ def timeliness(*, actor, org: OrgUnit | None = None, since: dt.date, until: dt.d
     order; from a fever/symptom alert to its acknowledgement and to its disposition."""
     start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
-    orders = _in_org(visible(QuarantineOrder.objects.all(), actor), org).filter(created_at__gte=start, created_at__lt=end)
+    orders = within(visible(QuarantineOrder.objects.all(), actor), org).filter(created_at__gte=start, created_at__lt=end)
     first_orders = orders.exclude(Exists(QuarantineOrder.objects.filter(key_person=OuterRef("key_person"), created_at__lt=OuterRef("created_at"))))
     isolation = [(created - flagged).total_seconds() / 3600
                  for created, flagged in first_orders.values_list("created_at", "key_person__flagged_at") if flagged]
-    alerts = _in_org(visible(Alert.objects.filter(kind__in=[Alert.Kind.FEVER, Alert.Kind.SYMPTOM]), actor, order_field="order"), org)
+    alerts = within(visible(Alert.objects.filter(kind__in=[Alert.Kind.FEVER, Alert.Kind.SYMPTOM]), actor, order_field="order"), org)
     alerts = alerts.filter(raised_at__gte=start, raised_at__lt=end)
     acknowledged, disposed, open_now = [], [], 0
     for raised, ack, closed in alerts.values_list("raised_at", "acknowledged_at", "closed_at"):
