@@ -161,6 +161,9 @@ TASKS = {
     }
 }
 
+# Run every minute by `lianfang tick` (started by `lianfang serve`).
+PERIODIC_COMMANDS = ["quarantine_escalate", "reporting_remind"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

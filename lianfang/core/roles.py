@@ -34,6 +34,7 @@ class Capability(models.TextChoices):
     MANAGE_CHECKPOINTS = "manage_checkpoints", _("Set up checkpoints, duty rosters and pass cards")
     RECORD_PASSAGES = "record_passages", _("Record passages at checkpoints")
     SUBMIT_REPORTS = "submit_reports", _("Submit and correct the daily reports of the units one reports for")
+    MANAGE_REPORTING = "manage_reporting", _("Set up reporting units, duty rosters, report templates and the daily brief")
     CONFIGURE = "configure", _("Configure the system (admin)")
 
 
@@ -43,7 +44,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     R.STREET_OFFICER: frozenset({C.REVEAL_PII, C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.EDIT_ORG,
                                  C.MANAGE_SCREENING, C.RECORD_SCREENING, C.DECIDE_CANDIDATES, C.MANAGE_QUARANTINE,
                                  C.RECORD_CHECKS, C.HANDLE_ALERTS, C.SPOT_CHECK, C.LIVING_SUPPORT, C.TRACE_CASES,
-                                 C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES, C.SUBMIT_REPORTS}),
+                                 C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES, C.SUBMIT_REPORTS, C.MANAGE_REPORTING}),
     # The community issues its households' pass cards and runs its gates' rosters.
     R.GRID_WORKER: frozenset({C.EDIT_REGISTRY, C.IMPORT_REGISTRY, C.EXPORT_PERSONAL, C.RECORD_SCREENING, C.RECORD_CHECKS,
                               C.HANDLE_ALERTS, C.LIVING_SUPPORT, C.MANAGE_CHECKPOINTS, C.RECORD_PASSAGES, C.SUBMIT_REPORTS}),

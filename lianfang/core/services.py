@@ -43,14 +43,14 @@ def pii_reveal(*, actor, record, field: str, object_type: str, via: Via) -> str:
     return str(value) if value else ""
 
 
-def phone_clean(raw: str | None) -> str:
+def phone_clean(raw: str | None, *, field: str = "phone") -> str:
     """An optional phone field of a form or API call: "" or the number as stored."""
     if not (raw or "").strip():
         return ""
     try:
         return phones.parse(raw)
     except phones.PhoneError as e:
-        raise DomainError(str(e), field="phone")
+        raise DomainError(str(e), field=field)
 
 
 @transaction.atomic

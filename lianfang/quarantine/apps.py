@@ -29,6 +29,9 @@ class QuarantineConfig(AppConfig):
         register_figure(name="fever_alerts", label=_("Fever alerts"), per_day=True,
                         compute=lambda paths, parent, day: count_in_subtrees(
                             on_day(Alert.objects.filter(kind=Alert.Kind.FEVER), "raised_at", day), paths, parent))
+        register_figure(name="overdue_checks", label=_("Missed health checks"), per_day=True,
+                        compute=lambda paths, parent, day: count_in_subtrees(
+                            on_day(Alert.objects.filter(kind=Alert.Kind.OVERDUE), "raised_at", day), paths, parent))
         register_figure(name="releases", label=_("Released from quarantine"), per_day=True,
                         compute=lambda paths, parent, day: count_in_subtrees(
                             on_day(QuarantineOrder.objects.filter(status=QuarantineOrder.Status.RELEASED), "ended_at", day), paths, parent))

@@ -31,6 +31,11 @@ class UnitKind(models.TextChoices):
 TREE_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY)
 
 
+class WebhookKind(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+
+
 class ReportingUnit(models.Model):
     """A unit that reports every day. A street or community is its node of the tree; a department
     sits at the district's node. Its reporters submit and its head signs off."""
@@ -48,6 +53,10 @@ class ReportingUnit(models.Model):
                              verbose_name=_("head (signs off)"))
     reporters = models.ManyToManyField(User, blank=True, related_name="reporting_units", verbose_name=_("reporters"))
     is_active = models.BooleanField(_("reports"), default=True)
+    duty_phone = models.CharField(_("24-hour duty phone"), max_length=20, blank=True)
+    # A WeCom or DingTalk group robot (or any receiver of the same JSON) told of reminders.
+    webhook_kind = models.CharField(_("reminder robot"), max_length=16, choices=WebhookKind.choices, blank=True)
+    webhook_url = models.URLField(_("robot webhook address"), max_length=500, blank=True)
 
     scope_path_field = "org_path"
 
@@ -74,6 +83,8 @@ class ReportTemplate(models.Model):
     deadline = models.TimeField(_("deadline"), default=dt.time(10, 0))
     deadline_next_day = models.BooleanField(_("deadline the next day"), default=False)
     is_active = models.BooleanField(_("in use"), default=True)
+    remind_before = models.PositiveSmallIntegerField(_("remind minutes before the deadline"), default=60)
+    remind_after = models.PositiveSmallIntegerField(_("remind again minutes after the deadline"), default=30)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
@@ -175,3 +186,135 @@ class DailyReportRevision(models.Model):
     class Meta:
         ordering = ["report_id", "revision"]
         constraints = [models.UniqueConstraint(fields=["report", "revision"], name="reportrevision_once")]
+
+
+class RuleOp(models.TextChoices):
+    LE = "le", "≤"
+    LT = "lt", "<"
+    EQ = "eq", "="
+    GE = "ge", "≥"
+    GT = "gt", ">"
+
+
+class ReportRule(models.Model):
+    """A check between two number fields of a template, e.g. "visited ≤ in scope"; checked
+    when both have a value."""
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="rules")
+    left = models.SlugField(_("field"), max_length=50)
+    op = models.CharField(_("must be"), max_length=2, choices=RuleOp.choices)
+    right = models.SlugField(_("than field"), max_length=50)
+    message = models.CharField(_("message when broken"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("check between fields")
+        verbose_name_plural = _("checks between fields")
+        ordering = ["template_id", "id"]
+
+
+class Reminder(models.Model):
+    """A reminder to a unit that has not reported: before the deadline, or after it. Shown in
+    the app; sent to the unit's robot when it has one, retried with backoff until it answers."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Before the deadline")
+        AFTER = "after", _("Deadline passed")
+
+    class Delivery(models.TextChoices):
+        NONE = "none", _("In the app only")
+        PENDING = "pending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="reminders")
+    unit = models.ForeignKey(ReportingUnit, on_delete=models.CASCADE, related_name="reminders")
+    org_path = models.CharField(max_length=255, editable=False)
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    created_at = models.DateTimeField(_("reminded"), default=clock.now)
+    text = models.TextField(_("message"))
+    delivery = models.CharField(_("robot"), max_length=8, choices=Delivery.choices, default=Delivery.NONE)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "org_path"]
+        indexes = [models.Index(fields=["delivery", "next_attempt_at"], name="reminder_due")]
+        constraints = [models.UniqueConstraint(fields=["template", "unit", "day", "kind"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.day} {self.get_kind_display()}"
+
+
+class DutyRole(models.TextChoices):
+    LEADER = "leader", _("Leader on duty")
+    OFFICER = "officer", _("Duty officer")
+
+
+class DutyEntry(models.Model):
+    """Who is on 24-hour duty for a unit on a day (带班领导, 值班人员), and their phone."""
+
+    unit = models.ForeignKey(ReportingUnit, on_delete=models.CASCADE, related_name="duty")
+    org_path = models.CharField(max_length=255, editable=False)
+    day = models.DateField(_("day"))
+    role = models.CharField(_("role"), max_length=8, choices=DutyRole.choices, default=DutyRole.OFFICER)
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20)
+
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = _("duty entry")
+        verbose_name_plural = _("duty roster")
+        ordering = ["day", "org_path", "role", "id"]
+        indexes = [models.Index(fields=["day", "org_path"], name="dutyentry_day")]
+        constraints = [models.UniqueConstraint(fields=["unit", "day", "role", "name"], name="dutyentry_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.day} {self.name}"
+
+
+class BriefCounter(models.Model):
+    """The last number given to a district's brief. Numbers come from this row under a lock, in
+    the transaction that stores the brief, so an issue that fails gives its number back."""
+
+    district = models.OneToOneField(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Brief(models.Model):
+    """An issue of the district's daily brief (疫情防控工作日报 第 N 期). What it says is kept as
+    generated (`content`), so the archived issue reads the same later; DOCX and PDF are made
+    from it."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    org_path = models.CharField(max_length=255, editable=False)
+    number = models.PositiveIntegerField(_("issue number"))
+    day = models.DateField(_("day"))
+    title = models.CharField(_("title"), max_length=100)
+    office = models.CharField(_("issued by"), max_length=100)
+    send_to = models.CharField(_("sent to (本期送)"), max_length=500, blank=True)
+    copy_to = models.CharField(_("distributed to (发)"), max_length=500, blank=True)
+    editors = models.CharField(_("editors"), max_length=200, blank=True)
+    highlights = models.TextField(_("highlights"), blank=True)
+    content = models.JSONField(default=dict, editable=False)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    created_at = models.DateTimeField(_("generated"), default=clock.now, editable=False)
+
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = _("daily brief")
+        verbose_name_plural = _("daily briefs")
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["district", "number"], name="brief_number_per_district")]
+
+    def __str__(self) -> str:
+        return f"{self.title} 第{self.number}期"

@@ -4,14 +4,18 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lianfang.core import clock
-from lianfang.core.models import OrgUnit
+from lianfang.core.models import PATH_SEGMENT, OrgUnit
 from lianfang.core.scoping import scoped, subtree_q
 
-from .models import DailyReport, ReportingUnit, ReportTemplate
+from .models import (
+    TREE_KINDS, DailyReport, DutyEntry, DutyRole, FieldKind, Reminder, ReportField, ReportingUnit, ReportTemplate, UnitKind,
+)
 
 
 class Cell:
@@ -104,3 +108,206 @@ def units_missing(*, actor, template: ReportTemplate, day: dt.date, org: OrgUnit
     """The units that have not reported `day` yet, with whom to call (head, phone)."""
     done = DailyReport.objects.filter(template=template, day=day).values("unit_id")
     return reporting_unit_list(actor=actor, template=template, org=org).exclude(pk__in=done).order_by("org_path", "name")
+
+
+def template_list(*, actor, active_only: bool = False) -> QuerySet[ReportTemplate]:
+    """The templates of the actor's district (a street sees the district's templates too)."""
+    if getattr(actor, "jurisdiction", None) is None:
+        return ReportTemplate.objects.none()
+    qs = ReportTemplate.objects.filter(org_path=actor.jurisdiction.path[:PATH_SEGMENT])    # the district is the root
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def report_list(*, actor, template: ReportTemplate | None = None, org: OrgUnit | None = None, since: dt.date | None = None,
+                until: dt.date | None = None) -> QuerySet[DailyReport]:
+    qs = scoped(DailyReport.objects.select_related("template", "unit", "submitted_by"), actor)
+    if template is not None:
+        qs = qs.filter(template=template)
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    if since is not None:
+        qs = qs.filter(day__gte=since)
+    if until is not None:
+        qs = qs.filter(day__lte=until)
+    return qs.order_by("-day", "org_path", "unit__name")
+
+
+def my_units(*, actor) -> QuerySet[ReportingUnit]:
+    """The units the actor reports for (or heads)."""
+    return ReportingUnit.objects.filter(Q(reporters=actor) | Q(head=actor), is_active=True).distinct().order_by("org_path", "name")
+
+
+@dataclass
+class Due:
+    template: ReportTemplate
+    unit: ReportingUnit
+    day: dt.date
+    deadline: dt.datetime
+    report: DailyReport | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.report is None and clock.now() > self.deadline
+
+
+def reports_due(*, actor, now: dt.datetime | None = None) -> list[Due]:
+    """The actor's forms of today, and of yesterday when still open (a next-morning deadline) or
+    missed: what the home page and the menu remind them of."""
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    units = list(my_units(actor=actor))
+    if not units:
+        return []
+    templates = [t for t in ReportTemplate.objects.filter(is_active=True, district_id__in={u.district_id for u in units})]
+    days = [today - dt.timedelta(days=1), today]
+    reports = {(r.template_id, r.unit_id, r.day): r for r in DailyReport.objects.filter(
+        unit__in=units, day__in=days, template__in=templates)}
+    out = []
+    for template in templates:
+        for unit in units:
+            if unit.kind not in template.unit_kinds or unit.district_id != template.district_id:
+                continue
+            for day in days:
+                report = reports.get((template.pk, unit.pk, day))
+                if day < today and (report is not None or day < timezone.localdate(template.created_at)):
+                    continue    # yesterday's, done (or from before the template)
+                out.append(Due(template, unit, day, template.deadline_for(day), report))
+    return out
+
+
+def reports_due_count(*, actor) -> int:
+    return sum(1 for d in reports_due(actor=actor) if d.report is None)
+
+
+def reminder_list(*, actor, template: ReportTemplate | None = None, day: dt.date | None = None) -> QuerySet[Reminder]:
+    qs = scoped(Reminder.objects.select_related("template", "unit"), actor)
+    if template is not None:
+        qs = qs.filter(template=template)
+    if day is not None:
+        qs = qs.filter(day=day)
+    return qs
+
+
+def duty_roster(*, actor, day: dt.date, org: OrgUnit | None = None) -> QuerySet[DutyEntry]:
+    qs = scoped(DutyEntry.objects.select_related("unit"), actor).filter(day=day)
+    if org is not None:
+        qs = qs.filter(subtree_q("org_path", org.path))
+    return qs.order_by("org_path", "unit__name", "role", "name")
+
+
+# --- Roll-up --------------------------------------------------------------------------------
+
+def counted_kinds(template: ReportTemplate) -> set[str]:
+    """The units whose reports are summed: the finest level of the tree that reports (a street's
+    own report would count its communities twice) and the departments."""
+    kinds = set(template.unit_kinds)
+    if UnitKind.COMMUNITY in kinds:
+        kinds.discard(UnitKind.STREET)
+    return kinds
+
+
+@dataclass
+class RollupRow:
+    label: str
+    org: OrgUnit | None           # a node to drill into, or None
+    unit: ReportingUnit | None    # a single unit: its report is the drill-down
+    report: DailyReport | None = None
+    units: int = 0
+    reported: int = 0
+    zero: int = 0
+    sums: dict = field(default_factory=dict)
+    texts: list = field(default_factory=list)
+
+
+@dataclass
+class Rollup:
+    template: ReportTemplate
+    day: dt.date
+    org: OrgUnit | None
+    fields: list[ReportField]
+    rows: list[RollupRow]
+    total: RollupRow
+
+
+def _add(row: RollupRow, numbers: list[ReportField], texts: list[ReportField], report: DailyReport | None) -> None:
+    row.units += 1
+    if report is None:
+        return
+    row.reported += 1
+    row.zero += report.is_zero
+    for f in numbers:
+        value = report.values.get(f.key)
+        if value is not None:
+            row.sums[f.key] = row.sums.get(f.key, 0) + (Decimal(str(value)) if f.kind == FieldKind.DECIMAL else value)
+    for f in texts:
+        if report.values.get(f.key):
+            row.texts.append((report.unit.name, f.label, report.values[f.key]))
+
+
+def rollup(*, actor, template: ReportTemplate, day: dt.date, org: OrgUnit | None = None) -> Rollup:
+    """The day's figures of `template` summed up the tree under `org` (the actor's jurisdiction):
+    a row per child node (a street: the sum of its communities), a row per unit reporting at
+    the node itself (departments, or the node's own unit), and the total. Three queries."""
+    org = org or actor.jurisdiction
+    fields = [f for f in template.fields.all()]
+    numbers = [f for f in fields if f.kind in (FieldKind.INTEGER, FieldKind.DECIMAL)]
+    texts = [f for f in fields if f.kind == FieldKind.TEXT]
+    units = list(reporting_unit_list(actor=actor, template=template, org=org).filter(kind__in=counted_kinds(template)))
+    reports = {r.unit_id: r for r in DailyReport.objects.filter(template=template, day=day, unit__in=units).select_related("unit")}
+    depth = len(org.path) + PATH_SEGMENT
+    children = {c.path: c for c in OrgUnit.objects.filter(subtree_q("path", org.path), depth=org.depth + 1)}
+    rows: dict = {}
+    for unit in units:
+        child = children.get(unit.org_path[:depth]) if unit.kind in TREE_KINDS else None
+        if child is not None:
+            row = rows.setdefault(("org", child.path), RollupRow(child.name, child, None))
+        else:    # reports at the node itself: a department, or the node's own unit
+            row = rows.setdefault(("unit", unit.pk), RollupRow(unit.name, None, unit, reports.get(unit.pk)))
+        _add(row, numbers, texts, reports.get(unit.pk))
+    total = RollupRow(org.name, org, None)
+    for unit in units:
+        _add(total, numbers, texts, reports.get(unit.pk))
+    ordered = sorted(rows.values(), key=lambda r: (r.org is None, r.org.path if r.org else "", r.label))
+    return Rollup(template, day, org, fields, ordered, total)
+
+
+def brief_content(*, actor, district: OrgUnit, day: dt.date, templates: list[ReportTemplate] | None = None) -> dict:
+    """What a brief says, as plain data kept with the issue: per template the district's totals
+    and completeness; a section per street and per department with its figures and the free
+    text of its reports; the day's 24-hour duty roster."""
+    templates = templates if templates is not None else list(template_list(actor=actor, active_only=True).filter(district=district))
+    out = {"day": str(day), "templates": [], "sections": {}, "duty": []}
+    for template in templates:
+        roll = rollup(actor=actor, template=template, day=day, org=district)
+        matrix = completeness_matrix(actor=actor, template=template, since=day, until=day, org=district)
+        numbers = [f for f in roll.fields if f.kind in (FieldKind.INTEGER, FieldKind.DECIMAL)]
+        out["templates"].append({
+            "name": template.name, "expected": matrix.expected, "submitted": matrix.submitted, "on_time": matrix.on_time,
+            "zero": matrix.zero, "missing": [r.unit.name for r in matrix.rows if r.cells[0] in (Cell.MISSING, Cell.PENDING)],
+            "figures": [{"label": f.label, "value": _plain(roll.total.sums.get(f.key, 0))} for f in numbers],
+        })
+        for row in roll.rows:
+            section = out["sections"].setdefault(row.label, {"name": row.label, "department": row.org is None, "parts": []})
+            section["parts"].append({
+                "template": template.name, "units": row.units, "reported": row.reported, "zero": row.zero,
+                "figures": [{"label": f.label, "value": _plain(row.sums[f.key])} for f in numbers if row.sums.get(f.key)],
+                "texts": [{"unit": u, "label": label, "text": text} for u, label, text in row.texts],
+            })
+    out["sections"] = list(out["sections"].values())
+    units_by_pk: dict = {}
+    for entry in duty_roster(actor=actor, day=day, org=district).filter(unit__kind__in=[UnitKind.STREET, *DEPARTMENT_KINDS]):
+        unit = units_by_pk.setdefault(entry.unit_id, {"unit": entry.unit.name, "duty_phone": entry.unit.duty_phone,
+                                                      "leader": "", "leader_phone": "", "officers": []})
+        if entry.role == DutyRole.LEADER:
+            unit["leader"], unit["leader_phone"] = entry.name, entry.phone
+        else:
+            unit["officers"].append({"name": entry.name, "phone": entry.phone})
+    out["duty"] = list(units_by_pk.values())
+    return out
+
+
+DEPARTMENT_KINDS = [k for k in UnitKind.values if k not in TREE_KINDS]
+
+
+def _plain(value):
+    return int(value) if isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral()) else str(value)

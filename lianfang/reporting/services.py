@@ -1,10 +1,16 @@
-"""Writes of daily reporting: the reporting units, submitting (or a zero report), correcting and
-signing off. Templates are defined by the district office (the admin, for now)."""
+"""Writes of daily reporting: templates (the district office), the reporting units and their duty
+rosters, submitting (or a zero report), correcting and signing off, reminders to the units that
+have not reported, and the numbered daily brief."""
 
 import datetime as dt
+import json
+import urllib.error
+import urllib.request
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianfang.core import clock
@@ -14,9 +20,12 @@ from lianfang.core.figures import figures_for
 from lianfang.core.models import AuditAction, Level, OrgUnit
 from lianfang.core.roles import Capability
 from lianfang.core.scoping import subtree_q
-from lianfang.core.services import require
+from lianfang.core.services import phone_clean, require, require_in_jurisdiction
 
-from .models import DailyReport, DailyReportRevision, FieldKind, ReportField, ReportingUnit, ReportTemplate, UnitKind
+from .models import (
+    Brief, BriefCounter, DailyReport, DailyReportRevision, DutyEntry, DutyRole, FieldKind, Reminder, ReportField, ReportingUnit,
+    ReportRule, ReportTemplate, RuleOp, UnitKind, WebhookKind,
+)
 
 LEVEL_KIND = {Level.STREET: UnitKind.STREET, Level.COMMUNITY: UnitKind.COMMUNITY}
 
@@ -65,6 +74,22 @@ def _clean_value(field: ReportField, raw):
     return text[:2000]
 
 
+NUMBER_KINDS = (FieldKind.INTEGER, FieldKind.DECIMAL)
+RULE_TEST = {RuleOp.LE: lambda a, b: a <= b, RuleOp.LT: lambda a, b: a < b, RuleOp.EQ: lambda a, b: a == b,
+             RuleOp.GE: lambda a, b: a >= b, RuleOp.GT: lambda a, b: a > b}
+
+
+def _rules_check(template: ReportTemplate, fields: list[ReportField], values: dict) -> None:
+    labels = {f.key: f.label for f in fields}
+    for rule in template.rules.all():
+        a, b = values.get(rule.left), values.get(rule.right)
+        if a is None or b is None or RULE_TEST[rule.op](Decimal(str(a)), Decimal(str(b))):
+            continue
+        raise DomainError(rule.message or _("%(left)s must be %(op)s %(right)s.") % {
+            "left": labels.get(rule.left, rule.left), "op": rule.get_op_display(), "right": labels.get(rule.right, rule.right)},
+            field=rule.left)
+
+
 def report_values_clean(*, template: ReportTemplate, values: dict) -> dict:
     fields = list(template.fields.all())
     unknown = set(values) - {f.key for f in fields}
@@ -77,6 +102,7 @@ def report_values_clean(*, template: ReportTemplate, values: dict) -> dict:
             raise DomainError(_("%(field)s is required.") % {"field": field.label}, field=field.key)
         if value is not None:
             out[field.key] = value
+    _rules_check(template, fields, out)
     return out
 
 
@@ -105,22 +131,35 @@ def _check_applies(template: ReportTemplate, unit: ReportingUnit, day: dt.date) 
 
 @transaction.atomic
 def daily_report_submit(*, actor, template: ReportTemplate, unit: ReportingUnit, day: dt.date, values: dict | None = None,
-                        zero: bool = False, via: Via) -> DailyReport:
+                        zero: bool = False, via: Via, uid=None) -> DailyReport:
     """Submit the day's report, or a zero report ("nothing new today": no values). Once per unit
-    and day: a second submission is a correction (daily_report_correct)."""
+    and day: a second submission is a correction (daily_report_correct). A retry with the same
+    client `uid` (a phone that lost the answer) gets the stored report back (`.created` False)."""
     _may_report(actor, unit)
+    if uid is not None:
+        earlier = DailyReport.objects.filter(uid=uid).first()
+        if earlier is not None:
+            if (earlier.template_id, earlier.unit_id, earlier.day) != (template.pk, unit.pk, day):
+                raise DomainError(_("This submission id was already used for another report."), field="uid", code="conflict")
+            earlier.created = False
+            return earlier
     _check_applies(template, unit, day)
     cleaned = {} if zero else report_values_clean(template=template, values=values or {})
     now = clock.now()
     try:
         with transaction.atomic():
             report = DailyReport.objects.create(
-                template=template, unit=unit, org_path=unit.org_path, day=day, values=cleaned, is_zero=zero,
+                **({"uid": uid} if uid is not None else {}), template=template, unit=unit, org_path=unit.org_path, day=day, values=cleaned, is_zero=zero,
                 prefilled=report_prefill(template=template, unit=unit, day=day), submitted_at=now, submitted_by=actor,
                 is_late=now > template.deadline_for(day))
     except IntegrityError:
+        earlier = DailyReport.objects.filter(uid=uid).first() if uid is not None else None
+        if earlier is not None and (earlier.template_id, earlier.unit_id, earlier.day) == (template.pk, unit.pk, day):
+            earlier.created = False    # the same submission raced itself
+            return earlier
         raise DomainError(_("%(unit)s has already reported %(day)s; correct that report instead.") % {"unit": unit.name, "day": day},
                           code="already_reported")
+    report.created = True
     audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="daily_report", object_ref=report.uid,
                  object_label=str(report), org_path=report.org_path, detail={"zero": zero, "late": report.is_late})
     return report
@@ -164,3 +203,335 @@ def daily_report_sign_off(*, actor, report: DailyReport, via: Via) -> DailyRepor
                  object_label=str(report), org_path=report.org_path, detail={"signed_off": True})
     return report
 
+
+
+# --- Templates (the district office) -------------------------------------------------------
+
+def _require_district_wide(actor, district: OrgUnit) -> None:
+    require(actor, Capability.MANAGE_REPORTING)
+    require_in_jurisdiction(actor, district.path, _("Only the district command office sets this up."))
+
+
+def _fields_clean(fields: list[dict]) -> list[ReportField]:
+    from lianfang.core.figures import SOURCES
+
+    if not fields:
+        raise DomainError(_("A template needs at least one field."), field="fields")
+    out, keys = [], set()
+    for i, f in enumerate(fields):
+        where = _("Field %(n)s") % {"n": i + 1}
+        key = slugify_key(f.get("key") or "")
+        label = (f.get("label") or "").strip()
+        kind = f.get("kind") or FieldKind.INTEGER
+        if not key:
+            raise DomainError(_("%(where)s: a key of letters, digits and _ (e.g. visited).") % {"where": where}, field=f"fields.{i}.key")
+        if key in keys:
+            raise DomainError(_("%(where)s: the key %(key)s is used twice.") % {"where": where, "key": key}, field=f"fields.{i}.key")
+        if not label:
+            raise DomainError(_("%(where)s: a label is required.") % {"where": where}, field=f"fields.{i}.label")
+        if kind not in FieldKind.values:
+            raise DomainError(_("%(where)s: unknown type %(kind)s.") % {"where": where, "kind": kind}, field=f"fields.{i}.kind")
+        choices = [str(c).strip() for c in (f.get("choices") or []) if str(c).strip()]
+        if kind == FieldKind.CHOICE and len(choices) < 2:
+            raise DomainError(_("%(where)s: a choice needs at least two options.") % {"where": where}, field=f"fields.{i}.choices")
+        source = (f.get("source") or "").strip()
+        if source and source not in SOURCES:
+            raise DomainError(_("%(where)s: unknown figure %(source)s.") % {"where": where, "source": source}, field=f"fields.{i}.source")
+        if source and kind != FieldKind.INTEGER:
+            raise DomainError(_("%(where)s: a pre-filled figure is a whole number.") % {"where": where}, field=f"fields.{i}.kind")
+        keys.add(key)
+        out.append(ReportField(section=(f.get("section") or "").strip()[:100], key=key, label=label[:200], kind=kind,
+                               choices=choices if kind == FieldKind.CHOICE else [], required=bool(f.get("required", True)),
+                               source=source, order=i))
+    return out
+
+
+def slugify_key(raw: str) -> str:
+    """A field key: lower-case ASCII letters, digits and _, starting with a letter; "" if not."""
+    key = raw.strip().lower().replace("-", "_").replace(" ", "_")
+    return key if key[:1].isalpha() and key.isascii() and all(c.isalnum() or c == "_" for c in key) and len(key) <= 50 else ""
+
+
+def _rules_clean(rules: list[dict], fields: list[ReportField]) -> list[ReportRule]:
+    numbers = {f.key for f in fields if f.kind in NUMBER_KINDS}
+    out = []
+    for i, r in enumerate(rules or []):
+        left, op, right = (r.get("left") or "").strip(), r.get("op") or "", (r.get("right") or "").strip()
+        if left not in numbers or right not in numbers or left == right:
+            raise DomainError(_("Check %(n)s: compare two different number fields of this template.") % {"n": i + 1},
+                              field=f"rules.{i}")
+        if op not in RuleOp.values:
+            raise DomainError(_("Check %(n)s: unknown comparison.") % {"n": i + 1}, field=f"rules.{i}.op")
+        out.append(ReportRule(left=left, op=op, right=right, message=(r.get("message") or "").strip()[:200]))
+    return out
+
+
+@transaction.atomic
+def report_template_save(*, actor, district: OrgUnit, template: ReportTemplate | None = None, name: str, unit_kinds: list[str],
+                         deadline: dt.time, deadline_next_day: bool = False, remind_before: int = 60, remind_after: int = 30,
+                         is_active: bool = True, fields: list[dict], rules: list[dict] | None = None, via: Via) -> ReportTemplate:
+    """Define or change a template with its fields and checks. Reports already in keep their
+    values; a field removed is no longer asked for."""
+    _require_district_wide(actor, district)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("A name is required."), field="name")
+    kinds = sorted(set(unit_kinds or []))
+    if not kinds or set(kinds) - set(UnitKind.values):
+        raise DomainError(_("Choose who reports."), field="unit_kinds")
+    if not (0 <= remind_before <= 24 * 60 and 0 <= remind_after <= 24 * 60):
+        raise DomainError(_("Reminders are 0 to 1440 minutes from the deadline."), field="remind_before")
+    new_fields = _fields_clean(fields)
+    new_rules = _rules_clean(rules or [], new_fields)
+    if ReportTemplate.objects.filter(district=district, name=name).exclude(pk=getattr(template, "pk", None)).exists():
+        raise DomainError(_("A template named %(name)s exists already.") % {"name": name}, field="name")
+    before = None
+    if template is None:
+        template = ReportTemplate(district=district, org_path=district.path, created_by=actor)
+    else:
+        template = ReportTemplate.objects.select_for_update().get(pk=template.pk, district=district)
+        before = {"name": template.name, "unit_kinds": template.unit_kinds, "deadline": str(template.deadline),
+                  "deadline_next_day": template.deadline_next_day, "fields": [f.key for f in template.fields.all()]}
+    template.name, template.unit_kinds, template.deadline, template.deadline_next_day = name, kinds, deadline, deadline_next_day
+    template.remind_before, template.remind_after, template.is_active = remind_before, remind_after, is_active
+    template.save()
+    template.fields.all().delete()
+    template.rules.all().delete()
+    for f in new_fields:
+        f.template = template
+    for r in new_rules:
+        r.template = template
+    ReportField.objects.bulk_create(new_fields)
+    ReportRule.objects.bulk_create(new_rules)
+    after = {"name": name, "unit_kinds": kinds, "deadline": str(deadline), "deadline_next_day": deadline_next_day,
+             "fields": [f.key for f in new_fields]}
+    audit_record(actor=actor, action=AuditAction.CREATE if before is None else AuditAction.UPDATE, via=via,
+                 object_type="report_template", object_ref=template.uid, object_label=name, org_path=district.path,
+                 detail=after if before is None else changed_fields(before, after))
+    return template
+
+
+# --- Units and their duty rosters ----------------------------------------------------------
+
+def _require_unit_manager(actor, unit: ReportingUnit) -> None:
+    require(actor, Capability.MANAGE_REPORTING)
+    require_in_jurisdiction(actor, unit.org_path)
+
+
+@transaction.atomic
+def reporting_unit_update(*, actor, unit: ReportingUnit, head_name: str = "", head_phone: str = "", duty_phone: str = "",
+                          head=None, reporters: list | None = None, webhook_kind: str = "", webhook_url: str = "",
+                          is_active: bool = True, via: Via) -> ReportingUnit:
+    """Who answers for a unit, who reports for it, and where its reminders go. Reporters and the
+    head are accounts of the unit's part of the tree."""
+    _require_unit_manager(actor, unit)
+    people = [p for p in [head, *(reporters or [])] if p is not None]
+    for person in people:
+        if not person.jurisdiction_id or not (person.jurisdiction.path.startswith(unit.org_path)
+                                              or unit.org_path.startswith(person.jurisdiction.path)):
+            raise DomainError(_("%(user)s does not work in %(unit)s.") % {"user": person.get_full_name() or person.username,
+                                                                           "unit": unit.name}, field="reporters")
+    if webhook_kind and webhook_kind not in WebhookKind.values:
+        raise DomainError(_("Unknown robot."), field="webhook_kind")
+    webhook_url = (webhook_url or "").strip()
+    if webhook_url and not webhook_url.startswith(("http://", "https://")):
+        raise DomainError(_("The robot's address starts with https://."), field="webhook_url")
+    if webhook_url and not webhook_kind:
+        raise DomainError(_("Say which robot the address belongs to."), field="webhook_kind")
+    before = {"head_name": unit.head_name, "head_phone": unit.head_phone, "duty_phone": unit.duty_phone,
+              "head": unit.head_id, "webhook_url": unit.webhook_url, "is_active": unit.is_active}
+    unit.head_name = (head_name or "").strip()[:50]
+    unit.head_phone = phone_clean(head_phone, field="head_phone")
+    unit.duty_phone = phone_clean(duty_phone, field="duty_phone")
+    unit.head, unit.webhook_kind, unit.webhook_url, unit.is_active = head, webhook_kind if webhook_url else "", webhook_url, is_active
+    unit.save()
+    if reporters is not None:
+        unit.reporters.set(reporters)
+    after = {"head_name": unit.head_name, "head_phone": unit.head_phone, "duty_phone": unit.duty_phone,
+             "head": unit.head_id, "webhook_url": unit.webhook_url, "is_active": unit.is_active}
+    audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="reporting_unit", object_ref=unit.uid,
+                 object_label=unit.name, org_path=unit.org_path, detail=changed_fields(before, after))
+    return unit
+
+
+def _may_keep_duty(actor, unit: ReportingUnit) -> None:
+    """The unit's own reporters keep its roster, or whoever manages units over it."""
+    if unit.reporters.filter(pk=actor.pk).exists() or unit.head_id == actor.pk:
+        return
+    _require_unit_manager(actor, unit)
+
+
+@transaction.atomic
+def duty_roster_set(*, actor, unit: ReportingUnit, day: dt.date, entries: list[dict], via: Via) -> list[DutyEntry]:
+    """Replace who is on 24-hour duty for the unit on `day`: [{role, name, phone}]. One leader
+    at most; every entry has a name and a phone."""
+    _may_keep_duty(actor, unit)
+    rows, seen = [], set()
+    for i, e in enumerate(entries):
+        name = (e.get("name") or "").strip()[:50]
+        role = e.get("role") or DutyRole.OFFICER
+        if not name:
+            raise DomainError(_("Row %(n)s: a name is required.") % {"n": i + 1}, field=f"entries.{i}.name")
+        if role not in DutyRole.values:
+            raise DomainError(_("Row %(n)s: unknown role.") % {"n": i + 1}, field=f"entries.{i}.role")
+        if (role, name) in seen:
+            raise DomainError(_("Row %(n)s: %(name)s is listed twice.") % {"n": i + 1, "name": name}, field=f"entries.{i}.name")
+        seen.add((role, name))
+        if not (e.get("phone") or "").strip():
+            raise DomainError(_("Row %(n)s: a phone is required.") % {"n": i + 1}, field=f"entries.{i}.phone")
+        phone = phone_clean(e["phone"], field=f"entries.{i}.phone")
+        rows.append(DutyEntry(unit=unit, org_path=unit.org_path, day=day, role=role, name=name, phone=phone))
+    if sum(r.role == DutyRole.LEADER for r in rows) > 1:
+        raise DomainError(_("One leader on duty a day."), field="entries")
+    DutyEntry.objects.filter(unit=unit, day=day).delete()
+    DutyEntry.objects.bulk_create(rows)
+    audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="duty_roster", object_ref=unit.uid,
+                 object_label=f"{unit.name} {day}", org_path=unit.org_path, detail={"day": str(day), "people": len(rows)})
+    return rows
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+MAX_ATTEMPTS = 5
+# Wait after a failed attempt 1, 2, 3, 4; a claimed attempt is given LEASE before another may start.
+BACKOFF = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60)]
+LEASE = dt.timedelta(minutes=2)
+WEBHOOK_TIMEOUT = 5
+
+
+def _reminder_text(template: ReportTemplate, unit: ReportingUnit, day: dt.date, kind: str) -> str:
+    deadline = timezone.localtime(template.deadline_for(day)).strftime("%m-%d %H:%M")
+    if kind == Reminder.Kind.BEFORE:
+        return _("[Reminder] %(unit)s: the %(template)s of %(day)s is due by %(deadline)s; not received yet. "
+                 "Nothing new? Send a zero report.") % {"unit": unit.name, "template": template.name, "day": day, "deadline": deadline}
+    return _("[Overdue] %(unit)s: the %(template)s of %(day)s was due by %(deadline)s and has not been received. "
+             "Please report now.") % {"unit": unit.name, "template": template.name, "day": day, "deadline": deadline}
+
+
+def _reminder_kind_due(template: ReportTemplate, day: dt.date, now: dt.datetime) -> str | None:
+    deadline = template.deadline_for(day)
+    if template.remind_before and deadline - dt.timedelta(minutes=template.remind_before) <= now < deadline:
+        return Reminder.Kind.BEFORE
+    # After the deadline once, and not for reports more than a day overdue.
+    if deadline + dt.timedelta(minutes=template.remind_after) <= now < deadline + dt.timedelta(days=1):
+        return Reminder.Kind.AFTER
+    return None
+
+
+@transaction.atomic
+def reminders_create(*, now: dt.datetime | None = None) -> int:
+    """Remind every unit that has not reported and whose reminder is due now: a reminder in the
+    app, and a robot message queued when the unit has a robot. Idempotent: run it every minute."""
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    created = 0
+    for template in ReportTemplate.objects.filter(is_active=True):
+        for day in (today - dt.timedelta(days=1), today):
+            kind = _reminder_kind_due(template, day, now)
+            if kind is None:
+                continue
+            done = DailyReport.objects.filter(template=template, day=day).values("unit_id")
+            reminded = Reminder.objects.filter(template=template, day=day, kind=kind).values("unit_id")
+            units = ReportingUnit.objects.filter(district_id=template.district_id, is_active=True, kind__in=template.unit_kinds) \
+                .exclude(pk__in=done).exclude(pk__in=reminded)
+            rows = [Reminder(template=template, unit=u, org_path=u.org_path, day=day, kind=kind, created_at=now,
+                             text=_reminder_text(template, u, day, kind),
+                             delivery=Reminder.Delivery.PENDING if u.webhook_url else Reminder.Delivery.NONE,
+                             next_attempt_at=now if u.webhook_url else None) for u in units]
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            created += len(rows)
+    return created
+
+
+def reminders_to_deliver(*, now: dt.datetime | None = None) -> list[int]:
+    now = now or clock.now()
+    return list(Reminder.objects.filter(delivery=Reminder.Delivery.PENDING, next_attempt_at__lte=now).values_list("pk", flat=True))
+
+
+class WebhookError(Exception):
+    pass
+
+
+def webhook_payload(*, kind: str, text: str, phones: list[str]) -> dict:
+    """A WeCom or DingTalk group robot's text message, naming the people to @ by phone."""
+    if kind == WebhookKind.DINGTALK:
+        return {"msgtype": "text", "text": {"content": text}, "at": {"atMobiles": phones, "isAtAll": False}}
+    return {"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": phones}}
+
+
+def webhook_post(*, url: str, payload: dict) -> None:
+    """POST the JSON; the robots answer 200 with {"errcode": 0} when they took it."""
+    request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(), method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:
+            body = response.read(10_000)
+    except urllib.error.HTTPError as e:
+        raise WebhookError(f"HTTP {e.code}") from e
+    except (urllib.error.URLError, OSError) as e:
+        raise WebhookError(str(getattr(e, "reason", e))[:200]) from e
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        return
+    if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
+        raise WebhookError(f"errcode {answer.get('errcode')}: {answer.get('errmsg', '')}"[:200])
+
+
+def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> bool:
+    """One attempt to send a reminder to its unit's robot; True when it went out. The attempt
+    is claimed first (a conditional update), so two workers never send it twice at once; the
+    HTTP call runs outside any transaction. A failure waits BACKOFF, then gives up."""
+    now = now or clock.now()
+    claimed = Reminder.objects.filter(pk=reminder_id, delivery=Reminder.Delivery.PENDING, next_attempt_at__lte=now) \
+        .update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+    if not claimed:
+        return False
+    reminder = Reminder.objects.select_related("unit").get(pk=reminder_id)
+    unit = reminder.unit
+    phones = [p for p in [unit.head_phone, unit.duty_phone] if p]
+    try:
+        if not unit.webhook_url:
+            raise WebhookError(_("The unit has no robot any more."))
+        webhook_post(url=unit.webhook_url, payload=webhook_payload(kind=unit.webhook_kind, text=reminder.text, phones=phones))
+    except WebhookError as e:
+        reminder.last_error = str(e)[:300]
+        if reminder.attempts >= MAX_ATTEMPTS or not unit.webhook_url:
+            reminder.delivery, reminder.next_attempt_at = Reminder.Delivery.FAILED, None
+        else:
+            reminder.next_attempt_at = clock.now() + BACKOFF[reminder.attempts - 1]
+        reminder.save(update_fields=["last_error", "delivery", "next_attempt_at"])
+        return False
+    reminder.delivery, reminder.delivered_at, reminder.next_attempt_at = Reminder.Delivery.SENT, clock.now(), None
+    reminder.save(update_fields=["delivery", "delivered_at", "next_attempt_at"])
+    return True
+
+
+# --- The daily brief ------------------------------------------------------------------------
+
+@transaction.atomic
+def brief_issue(*, actor, district: OrgUnit, day: dt.date, title: str = "", office: str = "", send_to: str = "",
+                copy_to: str = "", editors: str = "", highlights: str = "", templates: list[ReportTemplate] | None = None,
+                via: Via) -> Brief:
+    """Issue the next numbered brief of the district for `day`. Its content is built from the
+    day's reports now and kept; the number is taken under a row lock in the same transaction,
+    so numbers have no gaps and never repeat, whoever generates at the same moment."""
+    from .selectors import brief_content
+
+    _require_district_wide(actor, district)
+    if day > clock.today():
+        raise DomainError(_("A day that has not come yet has no brief."), field="day")
+    content = brief_content(actor=actor, district=district, day=day, templates=templates)
+    BriefCounter.objects.get_or_create(district=district)
+    counter = BriefCounter.objects.select_for_update().get(district=district)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    brief = Brief.objects.create(
+        district=district, org_path=district.path, number=counter.last_number, day=day,
+        title=(title or "").strip()[:100] or _("Epidemic prevention and control daily brief"),
+        office=(office or "").strip()[:100] or _("%(district)s epidemic prevention and control command office") % {"district": district.name},
+        send_to=send_to.strip()[:500], copy_to=copy_to.strip()[:500], editors=editors.strip()[:200], highlights=highlights.strip(),
+        content=content, created_by=actor)
+    audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="daily_brief", object_ref=brief.uid,
+                 object_label=str(brief), org_path=district.path, detail={"number": brief.number, "day": str(day)})
+    return brief

@@ -219,10 +219,11 @@ def test_demo_command_resets_a_changed_password(db, data_dir):
 def test_serve_runs_granian_beside_the_task_worker(db, settings):
     from lianfang.core.management.commands.serve import server_commands
 
-    web, worker = server_commands(host="127.0.0.1", port=8123, workers=None, threads=4, with_worker=True)
+    web, worker, ticker = server_commands(host="127.0.0.1", port=8123, workers=None, threads=4, with_worker=True)
     assert web[1:3] == ["-m", "granian"] and "lianfang.wsgi:application" in web
     assert web[web.index("--port") + 1] == "8123" and web[web.index("--interface") + 1] == "wsgi"
     assert web[web.index("--static-path-mount") + 1] == str(settings.STATIC_ROOT)
     assert web[web.index("--workers") + 1] == ("1" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "2")
     assert worker[1:4] == ["-m", "django", "db_worker"]
+    assert ticker[1:4] == ["-m", "django", "tick"]
     assert len(server_commands(host="127.0.0.1", port=8123, workers=3, threads=4, with_worker=False)) == 1

@@ -23,7 +23,7 @@ def add_serve_arguments(parser: CommandParser) -> None:
                         help="web worker processes (default 1 on SQLite, 2 on PostgreSQL)")
     parser.add_argument("--threads", type=int, default=4,
                         help="requests handled at once per web worker (default 4); each holds a database connection")
-    parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
+    parser.add_argument("--no-worker", action="store_true", help="do not start the background task worker nor the minute ticker (reminders, missed checks)")
 
 
 def server_commands(*, host: str, port: int, workers: int | None, threads: int, with_worker: bool) -> list[list[str]]:
@@ -44,6 +44,7 @@ def server_commands(*, host: str, port: int, workers: int | None, threads: int, 
     ]]
     if with_worker:
         commands.append([sys.executable, "-m", "django", "db_worker", "--no-reload"])
+        commands.append([sys.executable, "-m", "django", "tick"])
     return commands
 
 
