@@ -29,6 +29,7 @@ from lianfang.screening.import_api import router as screening_import_router  # n
 from lianfang.tracing.api import router as tracing_router  # noqa: E402
 from lianfang.checkpoints.api import router as checkpoints_router  # noqa: E402
 from lianfang.checkpoints.card_api import router as checkpoints_card_router  # noqa: E402
+from lianfang.reporting.api import router as reporting_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", registry_router)
@@ -40,3 +41,4 @@ api.add_router("/", quarantine_site_router)
 api.add_router("/", tracing_router)
 api.add_router("/", checkpoints_router)
 api.add_router("/", checkpoints_card_router)
+api.add_router("/", reporting_router)

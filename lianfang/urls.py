@@ -11,6 +11,7 @@ urlpatterns = [
     path("screening/", include("lianfang.screening.urls")),
     path("tracing/", include("lianfang.tracing.urls")),
     path("checkpoints/", include("lianfang.checkpoints.urls")),
+    path("reporting/", include("lianfang.reporting.urls")),
     path("", include("lianfang.quarantine.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,5 @@
+"""The JSON API of daily reporting."""
+
+from ninja import Router
+
+router = Router(tags=["reporting"])
