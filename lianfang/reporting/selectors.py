@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from lianfang.core import clock
 from lianfang.core.models import PATH_SEGMENT, OrgUnit
-from lianfang.core.scoping import scoped, subtree_q
+from lianfang.core.figures import SOURCES
+from lianfang.core.scoping import _one_or_404, scoped, scoped_or, subtree_q
 
 from .models import (
-    TREE_KINDS, DailyReport, DutyEntry, DutyRole, FieldKind, Reminder, ReportField, ReportingUnit, ReportTemplate, UnitKind,
+    TREE_KINDS, Brief, DailyReport, DutyEntry, DutyRole, FieldKind, Reminder, ReportField, ReportingUnit, ReportTemplate, UnitKind,
 )
 
 
@@ -118,9 +119,89 @@ def template_list(*, actor, active_only: bool = False) -> QuerySet[ReportTemplat
     return qs.filter(is_active=True) if active_only else qs
 
 
+def access_template(*, actor, uid) -> ReportTemplate:
+    return _one_or_404(template_list(actor=actor), uid=uid)
+
+
+def _theirs(actor, unit_field: str) -> Q:
+    """Rows of the units the actor reports for or heads, wherever they sit in the tree (a
+    department's reporter need not have the district as jurisdiction). A subquery, not a join,
+    so no row comes twice."""
+    return Q(**{f"{unit_field}__in": ReportingUnit.objects.filter(Q(reporters=actor) | Q(head=actor)).values("pk")})
+
+
+def unit_list(*, actor) -> QuerySet[ReportingUnit]:
+    """Every unit the actor may see: their jurisdiction's, and their own."""
+    return scoped_or(ReportingUnit.objects.all(), actor, _theirs(actor, "pk"))
+
+
+def access_unit(*, actor, uid) -> ReportingUnit:
+    return _one_or_404(unit_list(actor=actor), uid=uid)
+
+
+def access_report(*, actor, uid) -> DailyReport:
+    qs = scoped_or(DailyReport.objects.select_related("template", "unit", "submitted_by", "signed_off_by"), actor,
+                   _theirs(actor, "unit"))
+    return _one_or_404(qs, uid=uid)
+
+
+def brief_list(*, actor) -> QuerySet[Brief]:
+    """The district's briefs: every official of the district reads them (本期发)."""
+    if getattr(actor, "jurisdiction", None) is None:
+        return Brief.objects.none()
+    return Brief.objects.filter(org_path=actor.jurisdiction.path[:PATH_SEGMENT])
+
+
+def access_brief(*, actor, uid) -> Brief:
+    return _one_or_404(brief_list(actor=actor), uid=uid)
+
+
+@dataclass
+class FormField:
+    field: ReportField
+    value: object
+    prefilled: object = None    # what the records say, for a sourced field
+
+    @property
+    def source_title(self) -> str:
+        source = SOURCES.get(self.field.source)
+        return source.title() if source else ""
+
+
+@dataclass
+class ReportForm:
+    template: ReportTemplate
+    unit: ReportingUnit
+    day: dt.date
+    deadline: dt.datetime
+    report: DailyReport | None
+    fields: list[FormField]
+
+    @property
+    def sections(self) -> list[tuple[str, list[FormField]]]:
+        out: dict[str, list[FormField]] = {}
+        for f in self.fields:
+            out.setdefault(f.field.section, []).append(f)
+        return list(out.items())
+
+
+def report_form(*, actor, template: ReportTemplate, unit: ReportingUnit, day: dt.date) -> ReportForm:
+    """The unit's form of `day`: the sourced figures pre-filled from the records (live), the
+    values already submitted if any."""
+    from .services import report_prefill
+
+    report = DailyReport.objects.filter(template=template, unit=unit, day=day).select_related("submitted_by").first()
+    prefill = report_prefill(template=template, unit=unit, day=day)
+    fields = []
+    for f in template.fields.all():
+        value = report.values.get(f.key) if report is not None else prefill.get(f.key)
+        fields.append(FormField(f, value, prefill.get(f.key) if f.source else None))
+    return ReportForm(template, unit, day, template.deadline_for(day), report, fields)
+
+
 def report_list(*, actor, template: ReportTemplate | None = None, org: OrgUnit | None = None, since: dt.date | None = None,
                 until: dt.date | None = None) -> QuerySet[DailyReport]:
-    qs = scoped(DailyReport.objects.select_related("template", "unit", "submitted_by"), actor)
+    qs = scoped_or(DailyReport.objects.select_related("template", "unit", "submitted_by"), actor, _theirs(actor, "unit"))
     if template is not None:
         qs = qs.filter(template=template)
     if org is not None:
@@ -134,7 +215,7 @@ def report_list(*, actor, template: ReportTemplate | None = None, org: OrgUnit |
 
 def my_units(*, actor) -> QuerySet[ReportingUnit]:
     """The units the actor reports for (or heads)."""
-    return ReportingUnit.objects.filter(Q(reporters=actor) | Q(head=actor), is_active=True).distinct().order_by("org_path", "name")
+    return ReportingUnit.objects.filter(_theirs(actor, "pk"), is_active=True).order_by("org_path", "name")
 
 
 @dataclass
