@@ -2,6 +2,7 @@
 run every minute beside the server; `lianfang serve` starts it. Cron can run the same
 commands instead (`--once`)."""
 
+import io
 import logging
 import time
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             for name in settings.PERIODIC_COMMANDS:
                 close_old_connections()
                 try:
-                    call_command(name, stdout=self.stdout if once else None)
+                    call_command(name, stdout=self.stdout if once else io.StringIO())    # quiet beside the server
                 except Exception:    # one failing job must not stop the others, nor the next minute
                     log.exception("periodic command %s failed", name)
             if once:
