@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lianfang.core import clock
@@ -98,6 +99,12 @@ class ReportTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def asks(self, day: dt.date, *, today: dt.date) -> bool:
+        """Whether the template asked for `day`: not for days before it was set up. (A creation
+        date after `today` only happens under a test's frozen clock: then every day counts.)"""
+        created = timezone.localdate(self.created_at)
+        return not (day < created <= today)
 
     def deadline_for(self, day: dt.date) -> dt.datetime:
         """The moment the report of `day` is due (aware, local wall clock)."""

@@ -24,7 +24,7 @@ class Cell:
     LATE = "late"
     MISSING = "missing"    # the deadline passed without a report
     PENDING = "pending"    # not in yet, the deadline has not passed
-    NOT_DUE = "not_due"    # a day still to come
+    NOT_DUE = "not_due"    # a day still to come, or before the template was set up
 
 
 def reporting_unit_list(*, actor, template: ReportTemplate | None = None, org: OrgUnit | None = None) -> QuerySet[ReportingUnit]:
@@ -96,7 +96,7 @@ def completeness_matrix(*, actor, template: ReportTemplate, since: dt.date, unti
             found = reports.get((unit.pk, d))
             if found is not None:
                 cells.append(Cell.LATE if found[1] else Cell.ON_TIME)
-            elif d > today:
+            elif d > today or not template.asks(d, today=today):
                 cells.append(Cell.NOT_DUE)
             else:
                 cells.append(Cell.MISSING if now > deadlines[d] else Cell.PENDING)
@@ -161,11 +161,7 @@ class FormField:
     field: ReportField
     value: object
     prefilled: object = None    # what the records say, for a sourced field
-
-    @property
-    def source_title(self) -> str:
-        source = SOURCES.get(self.field.source)
-        return source.title() if source else ""
+    source_title: str = ""      # the figure it comes from ("… today" on today's form)
 
 
 @dataclass
@@ -193,9 +189,12 @@ def report_form(*, actor, template: ReportTemplate, unit: ReportingUnit, day: dt
     report = DailyReport.objects.filter(template=template, unit=unit, day=day).select_related("submitted_by").first()
     prefill = report_prefill(template=template, unit=unit, day=day)
     fields = []
+    today = day == clock.today()
     for f in template.fields.all():
         value = report.values.get(f.key) if report is not None else prefill.get(f.key)
-        fields.append(FormField(f, value, prefill.get(f.key) if f.source else None))
+        source = SOURCES.get(f.source)
+        title = (source.title() if today else str(source.label)) if source else ""
+        fields.append(FormField(f, value, prefill.get(f.key) if f.source else None, title))
     return ReportForm(template, unit, day, template.deadline_for(day), report, fields)
 
 
@@ -250,7 +249,7 @@ def reports_due(*, actor, now: dt.datetime | None = None) -> list[Due]:
                 continue
             for day in days:
                 report = reports.get((template.pk, unit.pk, day))
-                if day < today and (report is not None or day < timezone.localdate(template.created_at)):
+                if day < today and (report is not None or not template.asks(day, today=today)):
                     continue    # yesterday's, done (or from before the template)
                 out.append(Due(template, unit, day, template.deadline_for(day), report))
     return out
@@ -261,7 +260,7 @@ def reports_due_count(*, actor) -> int:
 
 
 def reminder_list(*, actor, template: ReportTemplate | None = None, day: dt.date | None = None) -> QuerySet[Reminder]:
-    qs = scoped(Reminder.objects.select_related("template", "unit"), actor)
+    qs = scoped_or(Reminder.objects.select_related("template", "unit"), actor, _theirs(actor, "unit"))
     if template is not None:
         qs = qs.filter(template=template)
     if day is not None:

@@ -427,6 +427,8 @@ def reminders_create(*, now: dt.datetime | None = None) -> int:
     created = 0
     for template in ReportTemplate.objects.filter(is_active=True):
         for day in (today - dt.timedelta(days=1), today):
+            if not template.asks(day, today=today):
+                continue
             kind = _reminder_kind_due(template, day, now)
             if kind is None:
                 continue

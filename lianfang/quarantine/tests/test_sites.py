@@ -297,7 +297,7 @@ def test_the_list_page_shows_beds_occupied_and_free(world, client_for, django_as
     make_site(world, name="汉庭", rooms="201")
     check_in(world, room(site, "101"))
     client = client_for(world.street_officer_a)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/quarantine/sites/")
     row = next(s for s in response.context["page_obj"] if s.pk == site.pk)
     assert (row.room_count, row.beds, row.occupied, row.free) == (4, 8, 1, 7)

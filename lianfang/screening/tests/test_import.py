@@ -425,7 +425,7 @@ def test_the_upload_page_lists_imports_in_few_queries(world, district_round, cli
     for n in range(5):
         check(world.grid_worker_a, district_round, ledger(tmp_path, [person(world.resident_a, 体温=36 + n / 10)], name=f"{n}.xlsx"))
     client = client_for(world.grid_worker_a)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert client.get(reverse("screening:import", args=[district_round.uid])).status_code == 200
 
 
