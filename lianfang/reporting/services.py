@@ -47,7 +47,7 @@ def _clean_value(field: ReportField, raw):
     if field.kind == FieldKind.INTEGER:
         try:
             value = int(Decimal(text))
-        except (InvalidOperation, ValueError):
+        except (InvalidOperation, ValueError, OverflowError):
             raise DomainError(_("%(field)s: a whole number.") % {"field": field.label}, field=field.key)
         if value < 0 or Decimal(text) != value:
             raise DomainError(_("%(field)s: a whole number, 0 or more.") % {"field": field.label}, field=field.key)
@@ -61,7 +61,7 @@ def _clean_value(field: ReportField, raw):
             raise DomainError(_("%(field)s: a number.") % {"field": field.label}, field=field.key)
         return str(value)
     if field.kind == FieldKind.YES_NO:
-        if raw in (True, False):
+        if isinstance(raw, bool):
             return raw
         if text.lower() in ("yes", "true", "1", "是"):
             return True
@@ -123,7 +123,8 @@ def _may_report(actor, unit: ReportingUnit) -> None:
 
 
 def _check_applies(template: ReportTemplate, unit: ReportingUnit, day: dt.date) -> None:
-    if not template.is_active or unit.kind not in template.unit_kinds or unit.district_id != template.district_id:
+    if (not template.is_active or not unit.is_active or unit.kind not in template.unit_kinds
+            or unit.district_id != template.district_id):
         raise DomainError(_("%(unit)s does not report %(template)s.") % {"unit": unit.name, "template": template.name}, field="template")
     if day > clock.today():
         raise DomainError(_("A day that has not come yet cannot be reported."), field="day")
