@@ -20,7 +20,7 @@ from lianfang.core.selectors import district_of, org_filter
 
 from . import brief_docs, selectors, services
 from .schemas import (
-    BriefDetailOut, BriefIn, BriefOut, CorrectIn, DueOut, DutyIn, DutyOut, FormOut, MatrixOut, MissingOut, ReminderOut, ReportDetailOut,
+    AddedOut, BriefDetailOut, BriefIn, BriefOut, CorrectIn, DepartmentIn, DueOut, DutyIn, DutyOut, FormOut, MatrixOut, MissingOut, ReminderOut, ReportDetailOut,
     ReportOut, RollupOut, SubmitIn, TemplateDetailOut, TemplateIn, TemplateOut, UnitIn, UnitOut, ZeroIn,
 )
 
@@ -97,6 +97,21 @@ def _users(usernames: list[str], field: str) -> list[User]:
     if missing:
         raise DomainError(_("Unknown user: %(names)s.") % {"names": ", ".join(sorted(missing))}, field=field)
     return users
+
+
+@router.post("/reporting/units", response={201: UnitOut})
+def unit_create(request, payload: DepartmentIn):
+    """A department of the district that reports (district office)."""
+    unit = services.reporting_unit_create(actor=request.user, district=district_of(actor=request.user), kind=payload.kind,
+                                          name=payload.name, via=Via.from_request(request))
+    return Status(201, unit)
+
+
+@router.post("/reporting/units/sync", response=AddedOut)
+def units_add_new(request):
+    """The streets and communities new to the tree report from now on (district office)."""
+    return {"added": services.reporting_units_add_new(actor=request.user, district=district_of(actor=request.user),
+                                                      via=Via.from_request(request))}
 
 
 @router.put("/reporting/units/{uuid:uid}", response=UnitOut)

@@ -26,7 +26,7 @@ from lianfang.core.services import require
 from lianfang.core.views import form_error, org_param, paginate
 
 from . import brief_docs, office_exports, selectors, services
-from .models import DutyEntry, DutyRole, Reminder, ReportingUnit, UnitKind
+from .models import TREE_KINDS, DutyEntry, DutyRole, Reminder, ReportingUnit, UnitKind
 from .office_forms import (
     BLANK_ROWS, MAX_ROWS, BriefForm, DutyFormSet, FieldFormSet, RuleFormSet, TemplateForm, UnitForm, as_typed, template_initial,
     unit_initial,
@@ -138,6 +138,8 @@ def template_form(request, uid=None):
 def unit_list(request):
     actor = request.user
     require(actor, Capability.MANAGE_REPORTING)
+    if request.method == "POST":
+        return _unit_add(request)
     org, kind = org_param(request), request.GET.get("kind", "")
     kind = kind if kind in UnitKind.values else ""
     units = within(selectors.unit_list(actor=actor), org).select_related("head").annotate(n_reporters=Count("reporters")) \
@@ -150,8 +152,29 @@ def unit_list(request):
     page, query = paginate(request, units, per_page=100)
     return render(request, "reporting/unit_list.html", {
         "page_obj": page, "query": query, "org": org, "kind": kind, "kinds": UnitKind.choices, "units": _units_of_tree(actor),
-        "reveal": has_capability(actor, Capability.REVEAL_PII), "tab": "units",
+        "reveal": has_capability(actor, Capability.REVEAL_PII), "tab": "units", "district_manager": _district_manager(actor),
+        "department_kinds": [(k, label) for k, label in UnitKind.choices if k not in TREE_KINDS],
     })
+
+
+def _unit_add(request):
+    """The district office adds a department that reports, or the streets and communities new
+    to the tree."""
+    actor = request.user
+    district = _require_district_manager(actor)
+    via = Via.from_request(request)
+    try:
+        if request.POST.get("action") == "sync":
+            added = services.reporting_units_add_new(actor=actor, district=district, via=via)
+            messages.success(request, _("%(n)s new streets and communities report from now on.") % {"n": added})
+        else:
+            unit = services.reporting_unit_create(actor=actor, district=district, kind=request.POST.get("kind", ""),
+                                                  name=request.POST.get("name", ""), via=via)
+            messages.success(request, _("%(unit)s reports from now on; name its head and reporters.") % {"unit": unit.name})
+            return redirect("reporting:unit_edit", uid=unit.uid)
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("reporting:units")
 
 
 def unit_edit(request, uid):

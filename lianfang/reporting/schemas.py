@@ -152,6 +152,15 @@ class UnitIn(Schema):
     is_active: bool = True
 
 
+class DepartmentIn(Schema):
+    kind: str = Field(description="finance, commerce, education, justice, construction, health or other.")
+    name: str
+
+
+class AddedOut(Schema):
+    added: int
+
+
 class MissingOut(UnitRef):
     head_name: str
     head_phone: str

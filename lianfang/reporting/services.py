@@ -23,8 +23,8 @@ from lianfang.core.scoping import subtree_q
 from lianfang.core.services import phone_clean, require, require_in_jurisdiction
 
 from .models import (
-    Brief, BriefCounter, DailyReport, DailyReportRevision, DutyEntry, DutyRole, FieldKind, Reminder, ReportField, ReportingUnit,
-    ReportRule, ReportTemplate, RuleOp, UnitKind, WebhookKind,
+    TREE_KINDS, Brief, BriefCounter, DailyReport, DailyReportRevision, DutyEntry, DutyRole, FieldKind, Reminder, ReportField,
+    ReportingUnit, ReportRule, ReportTemplate, RuleOp, UnitKind, WebhookKind,
 )
 
 LEVEL_KIND = {Level.STREET: UnitKind.STREET, Level.COMMUNITY: UnitKind.COMMUNITY}
@@ -353,6 +353,34 @@ def reporting_unit_update(*, actor, unit: ReportingUnit, head_name: str = "", he
     audit_record(actor=actor, action=AuditAction.UPDATE, via=via, object_type="reporting_unit", object_ref=unit.uid,
                  object_label=unit.name, org_path=unit.org_path, detail=changed_fields(before, after))
     return unit
+
+
+@transaction.atomic
+def reporting_unit_create(*, actor, district: OrgUnit, kind: str, name: str, via: Via) -> ReportingUnit:
+    """A department of the district that reports (the finance bureau…). Streets and communities
+    are not created here: they report as nodes of the tree (reporting_units_add_new)."""
+    _require_district_wide(actor, district)
+    name = (name or "").strip()[:100]
+    if kind not in UnitKind.values or kind in TREE_KINDS:
+        raise DomainError(_("Choose which kind of department."), field="kind")
+    if not name:
+        raise DomainError(_("A name is required."), field="name")
+    if ReportingUnit.objects.filter(district=district, name=name).exists():
+        raise DomainError(_("A reporting unit named %(name)s exists already.") % {"name": name}, field="name")
+    unit = ReportingUnit.objects.create(district=district, kind=kind, org_path=district.path, name=name)
+    audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="reporting_unit", object_ref=unit.uid,
+                 object_label=name, org_path=district.path, detail={"kind": kind})
+    return unit
+
+
+def reporting_units_add_new(*, actor, district: OrgUnit, via: Via) -> int:
+    """Streets and communities added to the tree since start to report too."""
+    _require_district_wide(actor, district)
+    added = reporting_units_sync(district=district)
+    if added:
+        audit_record(actor=actor, action=AuditAction.CREATE, via=via, object_type="reporting_unit", object_ref="",
+                     object_label=district.name, org_path=district.path, detail={"added": added})
+    return added
 
 
 def _may_keep_duty(actor, unit: ReportingUnit) -> None:

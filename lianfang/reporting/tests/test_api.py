@@ -471,3 +471,22 @@ def test_a_brief_of_another_district_is_not_found(world, t, token_client):
     assert outside("get", "/api/reporting/briefs").json()["count"] == 0
     assert outside("get", f"/api/reporting/templates/{t.uid}").status_code == 404
 
+
+
+def test_the_district_office_adds_a_department_and_the_new_communities(world, token_client):
+    from lianfang.core.tests.factories import make_org
+
+    services.reporting_units_sync(district=world.district)
+    office = token_client(world.district_office)
+    created = office("post", "/api/reporting/units", {"kind": "justice", "name": "区司法局"})
+    assert created.status_code == 201 and created.json()["kind"] == "justice" and created.json()["org"] is None
+    duplicate = office("post", "/api/reporting/units", {"kind": "justice", "name": "区司法局"})
+    assert duplicate.status_code == 400 and duplicate.json()["field"] == "name"
+    assert office("post", "/api/reporting/units", {"kind": "street", "name": "假街道"}).json()["field"] == "kind"
+
+    make_org(name="新社区", level="community", parent=world.street_b, code="110105002099")
+    assert office("post", "/api/reporting/units/sync").json() == {"added": 1}
+    assert office("post", "/api/reporting/units/sync").json() == {"added": 0}
+    street = token_client(world.street_officer_a)
+    assert street("post", "/api/reporting/units", {"kind": "finance", "name": "街财政所"}).status_code == 403
+    assert not ReportingUnit.objects.filter(name__in=["假街道", "街财政所"]).exists()

@@ -380,3 +380,27 @@ def test_the_lists_take_a_fixed_number_of_queries(world, units, client_for, froz
     # The layout itself asks a few (the menu's badges); the list adds a fixed few, whatever its length.
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
+
+
+def test_the_district_office_adds_a_department_and_new_communities(world, client_for):
+    from lianfang.core.tests.factories import make_org
+
+    services.reporting_units_sync(district=world.district)
+    office = client_for(world.district_office)
+    response = office.post("/reporting/units/", {"kind": "finance", "name": "区财政局"})
+    unit = ReportingUnit.objects.get(name="区财政局")
+    assert response.status_code == 302 and response["Location"] == f"/reporting/units/{unit.uid}/edit/"
+    assert unit.kind == "finance" and unit.org_path == world.district.path and unit.org is None
+
+    again = office.post("/reporting/units/", {"kind": "finance", "name": "区财政局"}, follow=True)
+    assert "exists already" in again.content.decode() and ReportingUnit.objects.filter(name="区财政局").count() == 1
+    office.post("/reporting/units/", {"kind": "community", "name": "假社区"})
+    assert not ReportingUnit.objects.filter(name="假社区").exists()
+
+    new = make_org(name="新社区", level="community", parent=world.street_a, code="110105001099")
+    office.post("/reporting/units/", {"action": "sync"})
+    assert ReportingUnit.objects.get(org=new).kind == "community"
+
+    # A street officer manages its units but adds none.
+    assert client_for(world.street_officer_a).post("/reporting/units/", {"kind": "finance", "name": "街财政所"}).status_code == 403
+    assert not ReportingUnit.objects.filter(name="街财政所").exists()
