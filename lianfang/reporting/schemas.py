@@ -110,15 +110,13 @@ class UnitRef(Schema):
         return obj.org.code if obj.org_id else None
 
 
-class UnitOut(UnitRef):
+class UnitContact(UnitRef):
+    """A unit with whom to call: its head and the 24-hour duty phone (masked unless the role
+    may reveal phones)."""
+
     head_name: str
     head_phone: str
-    head: str | None = Field(None, description="User name of the head who signs reports off.")
-    reporters: list[str]
     duty_phone: str
-    webhook_kind: str
-    has_webhook: bool
-    is_active: bool
 
     @staticmethod
     def resolve_head_phone(obj, context) -> str:
@@ -127,6 +125,14 @@ class UnitOut(UnitRef):
     @staticmethod
     def resolve_duty_phone(obj, context) -> str:
         return phone_for(context, obj.duty_phone)
+
+
+class UnitOut(UnitContact):
+    head: str | None = Field(None, description="User name of the head who signs reports off.")
+    reporters: list[str]
+    webhook_kind: str
+    has_webhook: bool
+    is_active: bool
 
     @staticmethod
     def resolve_head(obj) -> str | None:
@@ -161,18 +167,8 @@ class AddedOut(Schema):
     added: int
 
 
-class MissingOut(UnitRef):
-    head_name: str
-    head_phone: str
-    duty_phone: str
-
-    @staticmethod
-    def resolve_head_phone(obj, context) -> str:
-        return phone_for(context, obj.head_phone)
-
-    @staticmethod
-    def resolve_duty_phone(obj, context) -> str:
-        return phone_for(context, obj.duty_phone)
+class MissingOut(UnitContact):
+    """A unit that has not reported yet."""
 
 
 # --- reports --------------------------------------------------------------------------------
