@@ -15,6 +15,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lianfang.core.audit import Via, audit_record
 from lianfang.core.models import AuditAction
@@ -234,7 +235,7 @@ def brief_docx(brief: Brief, *, language: str = "zh-hans") -> bytes:
 
         _heading(doc, _("24-hour duty"))
         if ctx["duty"]:
-            _table(doc, [_("Unit"), _("Leader on duty"), _("Duty officers"), _("24-hour duty phone")], [
+            _table(doc, [pgettext("org unit", "Unit"), _("Leader on duty"), _("Duty officers"), _("24-hour duty phone")], [
                 [d["unit"], f"{d['leader']} {d['leader_phone']}".strip(),
                  "、".join(f"{o['name']} {o['phone']}" for o in d["officers"]), d["duty_phone"]] for d in ctx["duty"]])
         else:

@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianfang.core import clock
 from lianfang.core.figures import SOURCES
@@ -186,7 +187,7 @@ class BriefForm(forms.Form):
                                           help_text=_("None ticked: every template in use."))
     title = forms.CharField(label=_("Title"), max_length=100, required=False,
                             help_text=_("Empty: “Epidemic prevention and control daily brief”."))
-    office = forms.CharField(label=_("Issued by"), max_length=100, required=False,
+    office = forms.CharField(label=pgettext_lazy("brief", "Issued by"), max_length=100, required=False,
                              help_text=_("Empty: the district's epidemic prevention and control command office."))
     send_to = forms.CharField(label=_("Sent to (本期送)"), max_length=500, required=False, help_text=_("e.g. 区县处级领导"))
     copy_to = forms.CharField(label=_("Distributed to (发)"), max_length=500, required=False,

@@ -15,6 +15,7 @@ from lianfang.core.roles import Role
 from lianfang.demo.generator import DEMO_PASSWORD, DISTRICT_CODE, demo_users_ensure, generate_district
 from lianfang.demo.checkpoints import demo_checkpoints_ensure
 from lianfang.demo.quarantine import demo_quarantine_ensure
+from lianfang.demo.reporting import demo_reporting_ensure
 from lianfang.demo.screening import demo_screening_ensure
 from lianfang.registry.models import Resident
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Put {started} key persons under quarantine orders with two weeks of checks.")
         if passages := demo_checkpoints_ensure(users=users):
             self.stdout.write(f"Set up the community's checkpoints, rosters and pass cards with {passages} passages.")
+        if reports := demo_reporting_ensure(users=users):
+            self.stdout.write(f"Set up daily reporting with a week of {reports} reports, duty rosters and two briefs.")
         call_command("collectstatic", interactive=False, verbosity=0)
 
         rows = [(u.username, str(Role(u.role).label), u.jurisdiction.name) for u in users]
