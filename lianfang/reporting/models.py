@@ -232,6 +232,7 @@ class Reminder(models.Model):
         PENDING = "pending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Not sent: the report came in")
 
     template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="reminders")
     unit = models.ForeignKey(ReportingUnit, on_delete=models.CASCADE, related_name="reminders")
@@ -240,7 +241,7 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     created_at = models.DateTimeField(_("reminded"), default=clock.now)
     text = models.TextField(_("message"))
-    delivery = models.CharField(_("robot"), max_length=8, choices=Delivery.choices, default=Delivery.NONE)
+    delivery = models.CharField(_("robot"), max_length=10, choices=Delivery.choices, default=Delivery.NONE)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

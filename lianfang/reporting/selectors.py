@@ -4,7 +4,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -309,19 +309,37 @@ class Rollup:
     total: RollupRow
 
 
+def _number(value) -> Decimal | None:
+    """A stored value as a number to sum; None for what is not one (a field whose type changed)."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _tidy(value: Decimal):
+    """Sums read as the numbers they are: 12, not 12.0; decimals stay decimals."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+def _texts(row: RollupRow, texts: list[ReportField], report: DailyReport | None) -> None:
+    for f in texts:
+        if report is not None and report.values.get(f.key):
+            row.texts.append((report.unit.name, f.label, report.values[f.key]))
+
+
 def _add(row: RollupRow, numbers: list[ReportField], texts: list[ReportField], report: DailyReport | None) -> None:
     row.units += 1
+    _texts(row, texts, report)
     if report is None:
         return
     row.reported += 1
     row.zero += report.is_zero
     for f in numbers:
-        value = report.values.get(f.key)
+        value = _number(report.values.get(f.key))
         if value is not None:
-            row.sums[f.key] = row.sums.get(f.key, 0) + (Decimal(str(value)) if f.kind == FieldKind.DECIMAL else value)
-    for f in texts:
-        if report.values.get(f.key):
-            row.texts.append((report.unit.name, f.label, report.values[f.key]))
+            row.sums[f.key] = row.sums.get(f.key, 0) + value
 
 
 def rollup(*, actor, template: ReportTemplate, day: dt.date, org: OrgUnit | None = None) -> Rollup:
@@ -332,21 +350,29 @@ def rollup(*, actor, template: ReportTemplate, day: dt.date, org: OrgUnit | None
     fields = [f for f in template.fields.all()]
     numbers = [f for f in fields if f.kind in (FieldKind.INTEGER, FieldKind.DECIMAL)]
     texts = [f for f in fields if f.kind == FieldKind.TEXT]
-    units = list(reporting_unit_list(actor=actor, template=template, org=org).filter(kind__in=counted_kinds(template)))
+    units = list(reporting_unit_list(actor=actor, template=template, org=org))
     reports = {r.unit_id: r for r in DailyReport.objects.filter(template=template, day=day, unit__in=units).select_related("unit")}
     depth = len(org.path) + PATH_SEGMENT
     children = {c.path: c for c in OrgUnit.objects.filter(subtree_q("path", org.path), depth=org.depth + 1)}
+    counted = counted_kinds(template)
     rows: dict = {}
+    total = RollupRow(org.name, org, None)
     for unit in units:
+        report = reports.get(unit.pk)
         child = children.get(unit.org_path[:depth]) if unit.kind in TREE_KINDS else None
+        if unit.kind not in counted:
+            # A street's own report beside its communities': its words count, its numbers would twice.
+            _texts(rows.setdefault(("org", child.path), RollupRow(child.name, child, None)) if child else total, texts, report)
+            continue
         if child is not None:
             row = rows.setdefault(("org", child.path), RollupRow(child.name, child, None))
         else:    # reports at the node itself: a department, or the node's own unit
-            row = rows.setdefault(("unit", unit.pk), RollupRow(unit.name, None, unit, reports.get(unit.pk)))
-        _add(row, numbers, texts, reports.get(unit.pk))
-    total = RollupRow(org.name, org, None)
-    for unit in units:
-        _add(total, numbers, texts, reports.get(unit.pk))
+            row = rows.setdefault(("unit", unit.pk), RollupRow(unit.name, None, unit, report))
+        _add(row, numbers, texts, report)
+        _add(total, numbers, [], report)
+    total.texts = [t for r in rows.values() for t in r.texts] + total.texts
+    for row in [*rows.values(), total]:
+        row.sums = {k: _tidy(v) for k, v in row.sums.items()}
     ordered = sorted(rows.values(), key=lambda r: (r.org is None, r.org.path if r.org else "", r.label))
     return Rollup(template, day, org, fields, ordered, total)
 

@@ -44,22 +44,25 @@ def _clean_value(field: ReportField, raw):
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     text = str(raw).strip()
-    if field.kind == FieldKind.INTEGER:
+    if field.kind in (FieldKind.INTEGER, FieldKind.DECIMAL):
         try:
-            value = int(Decimal(text))
-        except (InvalidOperation, ValueError, OverflowError):
-            raise DomainError(_("%(field)s: a whole number.") % {"field": field.label}, field=field.key)
-        if value < 0 or Decimal(text) != value:
-            raise DomainError(_("%(field)s: a whole number, 0 or more.") % {"field": field.label}, field=field.key)
-        return value
-    if field.kind == FieldKind.DECIMAL:
-        try:
-            value = Decimal(text)
+            number = Decimal(text)
         except InvalidOperation:
-            raise DomainError(_("%(field)s: a number.") % {"field": field.label}, field=field.key)
-        if not value.is_finite():
-            raise DomainError(_("%(field)s: a number.") % {"field": field.label}, field=field.key)
-        return str(value)
+            number = Decimal("NaN")
+        if not number.is_finite():
+            message = _("%(field)s: a whole number.") if field.kind == FieldKind.INTEGER else _("%(field)s: a number.")
+            raise DomainError(message % {"field": field.label}, field=field.key)
+        # Before any arithmetic: "1e999999999" would otherwise keep a worker busy for minutes.
+        if number and number.adjusted() >= MAX_DIGITS:
+            raise DomainError(_("%(field)s: too large.") % {"field": field.label}, field=field.key)
+        if field.kind == FieldKind.DECIMAL:
+            if number.as_tuple().exponent < -MAX_DECIMALS:
+                raise DomainError(_("%(field)s: at most %(n)s decimals.") % {"field": field.label, "n": MAX_DECIMALS},
+                                  field=field.key)
+            return format(number, "f")
+        if number < 0 or number != number.to_integral_value():
+            raise DomainError(_("%(field)s: a whole number, 0 or more.") % {"field": field.label}, field=field.key)
+        return int(number)
     if field.kind == FieldKind.YES_NO:
         if isinstance(raw, bool):
             return raw
@@ -75,6 +78,8 @@ def _clean_value(field: ReportField, raw):
 
 
 NUMBER_KINDS = (FieldKind.INTEGER, FieldKind.DECIMAL)
+MAX_DIGITS = 15     # digits before the point: more than any count or budget of a district
+MAX_DECIMALS = 6
 RULE_TEST = {RuleOp.LE: lambda a, b: a <= b, RuleOp.LT: lambda a, b: a < b, RuleOp.EQ: lambda a, b: a == b,
              RuleOp.GE: lambda a, b: a >= b, RuleOp.GT: lambda a, b: a > b}
 
@@ -233,6 +238,8 @@ def _fields_clean(fields: list[dict]) -> list[ReportField]:
         if kind not in FieldKind.values:
             raise DomainError(_("%(where)s: unknown type %(kind)s.") % {"where": where, "kind": kind}, field=f"fields.{i}.kind")
         choices = [str(c).strip() for c in (f.get("choices") or []) if str(c).strip()]
+        if kind == FieldKind.CHOICE and len(set(choices)) != len(choices):
+            raise DomainError(_("%(where)s: each option once.") % {"where": where}, field=f"fields.{i}.choices")
         if kind == FieldKind.CHOICE and len(choices) < 2:
             raise DomainError(_("%(where)s: a choice needs at least two options.") % {"where": where}, field=f"fields.{i}.choices")
         source = (f.get("source") or "").strip()
@@ -455,7 +462,8 @@ def reminders_create(*, now: dt.datetime | None = None) -> int:
     today = timezone.localdate(now)
     created = 0
     for template in ReportTemplate.objects.filter(is_active=True):
-        for day in (today - dt.timedelta(days=1), today):
+        # A next-day deadline late at night has its after-deadline reminder two days on.
+        for day in (today - dt.timedelta(days=2), today - dt.timedelta(days=1), today):
             if not template.asks(day, today=today):
                 continue
             kind = _reminder_kind_due(template, day, now)
@@ -520,6 +528,10 @@ def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> boo
         return False
     reminder = Reminder.objects.select_related("unit").get(pk=reminder_id)
     unit = reminder.unit
+    if DailyReport.objects.filter(template_id=reminder.template_id, unit=unit, day=reminder.day).exists():
+        reminder.delivery, reminder.next_attempt_at = Reminder.Delivery.CANCELLED, None
+        reminder.save(update_fields=["delivery", "next_attempt_at"])
+        return False
     phones = [p for p in [unit.head_phone, unit.duty_phone] if p]
     try:
         if not unit.webhook_url:
@@ -530,7 +542,7 @@ def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> boo
         if reminder.attempts >= MAX_ATTEMPTS or not unit.webhook_url:
             reminder.delivery, reminder.next_attempt_at = Reminder.Delivery.FAILED, None
         else:
-            reminder.next_attempt_at = clock.now() + BACKOFF[reminder.attempts - 1]
+            reminder.next_attempt_at = now + BACKOFF[reminder.attempts - 1]
         reminder.save(update_fields=["last_error", "delivery", "next_attempt_at"])
         return False
     reminder.delivery, reminder.delivered_at, reminder.next_attempt_at = Reminder.Delivery.SENT, clock.now(), None

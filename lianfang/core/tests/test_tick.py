@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 
+import pytest
 from django.core.management import call_command
 
 from lianfang.core import clock
@@ -10,6 +11,9 @@ from lianfang.reporting.models import Reminder, ReportField, ReportTemplate
 from lianfang.reporting.services import reporting_units_sync
 
 
+# `tick` closes stale connections between commands, as a long-running process must; inside a
+# test's transaction that would close the test's own connection on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_tick_once_runs_every_periodic_command_even_after_one_fails(world, settings, caplog):
     settings.PERIODIC_COMMANDS = ["no_such_command", "reporting_remind", "quarantine_escalate"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
