@@ -1,6 +1,8 @@
 """Ledgers of daily reporting (.xlsx): the submissions (with the template's fields when one
-template is chosen) and the completeness matrix. Figures of units, not lists of people."""
+template is chosen), the completeness matrix, the units not reported and the totals. Figures of
+units, not lists of people; phones are masked unless the reader may reveal them."""
 
+import dataclasses
 import re
 
 from django.utils.translation import gettext as _
@@ -9,6 +11,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from lianfang.core.audit import Via
 from lianfang.core.excel import Column
 from lianfang.core.exports import export_list
+from lianfang.core.pii import mask_phone
+from lianfang.core.roles import Capability, has_capability
 
 from .models import FieldKind
 from .selectors import Cell, Matrix
@@ -19,8 +23,13 @@ CELL_LABELS = {
 }
 
 
-def _yes(value: bool) -> str:
-    return _("yes") if value else ""
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def phone_shown(actor):
+    """How a phone is written for this reader: in full, or masked."""
+    return (lambda p: p or "") if has_capability(actor, Capability.REVEAL_PII) else mask_phone
 
 
 def _rate(value: float | None) -> str:
@@ -39,10 +48,10 @@ def report_list_export(*, actor, reports, template, via: Via, filters: dict):
         Column(gettext_lazy("Day"), lambda r: r.day, 11),
         Column(pgettext_lazy("org unit", "Unit"), lambda r: r.unit.name, 16),
         Column(gettext_lazy("Report"), lambda r: r.template.name, 16),
-        Column(gettext_lazy("Zero report"), lambda r: _yes(r.is_zero), 8),
+        Column(gettext_lazy("Zero report"), lambda r: yes_no(r.is_zero), 8),
         Column(gettext_lazy("Submitted"), lambda r: r.submitted_at, 16),
         Column(gettext_lazy("By"), lambda r: str(r.submitted_by or ""), 12),
-        Column(gettext_lazy("Late"), lambda r: _yes(r.is_late), 6),
+        Column(gettext_lazy("Late"), lambda r: yes_no(r.is_late), 6),
         Column(gettext_lazy("Revision"), lambda r: r.revision, 6),
         Column(gettext_lazy("Signed off"), lambda r: r.signed_off_at, 16),
     ]
@@ -72,6 +81,36 @@ def matrix_export(*, actor, matrix: Matrix, via: Via, filters: dict):
     ]
     name = _safe_name(_("%(template)s completeness") % {"template": matrix.template.name})
     return export_list(actor=actor, via=via, object_type="daily_report", queryset=[*matrix.rows, None], columns=columns, name=name,
+                       personal=False, filters={k: str(v) for k, v in filters.items()})
+
+
+def missing_export(*, actor, units: list, template, day, via: Via, filters: dict):
+    """The units that have not reported, with whom to call (phones masked unless revealed)."""
+    phone = phone_shown(actor)
+    columns = [
+        Column(pgettext_lazy("org unit", "Unit"), lambda u: u.name, 18),
+        Column(gettext_lazy("Responsible person"), lambda u: u.head_name, 12),
+        Column(gettext_lazy("Phone"), lambda u: phone(u.head_phone), 14),
+        Column(gettext_lazy("24-hour duty phone"), lambda u: phone(u.duty_phone), 14),
+        Column(gettext_lazy("On duty today"), lambda u: "、".join(f"{e.name} {phone(e.phone)}" for e in u.on_duty), 30),
+    ]
+    name = _safe_name(_("%(template)s not reported %(day)s") % {"template": template.name, "day": day})
+    return export_list(actor=actor, via=via, object_type="reporting_units", queryset=units, columns=columns, name=name,
+                       personal=False, filters={k: str(v) for k, v in filters.items()})
+
+
+def rollup_export(*, actor, roll, numbers: list, via: Via, filters: dict):
+    """The day's totals: a row per area or unit, the total last."""
+    columns = [
+        Column(gettext_lazy("Area or unit"), lambda r: r.label, 18),
+        Column(gettext_lazy("Units"), lambda r: r.units, 8),
+        Column(gettext_lazy("Reported"), lambda r: r.reported, 8),
+        Column(gettext_lazy("Zero reports"), lambda r: r.zero, 8),
+    ]
+    columns += [Column(f.label, lambda r, f=f: r.sums.get(f.key, 0), 12) for f in numbers]
+    name = _safe_name(_("%(template)s totals %(day)s") % {"template": roll.template.name, "day": roll.day})
+    total = dataclasses.replace(roll.total, label=_("Total"))
+    return export_list(actor=actor, via=via, object_type="daily_report", queryset=[*roll.rows, total], columns=columns, name=name,
                        personal=False, filters={k: str(v) for k, v in filters.items()})
 
 

@@ -7,16 +7,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from lianfang.core.audit import Via
 from lianfang.core.excel import Column
 from lianfang.core.exports import export_list
-from lianfang.core.pii import mask_phone
-from lianfang.core.roles import Capability, has_capability
 
-
-def _yes(value: bool) -> str:
-    return _("yes") if value else _("no")
-
-
-def phone_shown(actor):
-    return (lambda p: p or "") if has_capability(actor, Capability.REVEAL_PII) else mask_phone
+from .exports import phone_shown, yes_no
 
 
 def unit_list_export(*, actor, units, via: Via, filters: dict):
@@ -30,7 +22,7 @@ def unit_list_export(*, actor, units, via: Via, filters: dict):
         Column(gettext_lazy("Head (signs off)"), lambda u: str(u.head) if u.head else "", 12),
         Column(gettext_lazy("Reporters"), lambda u: u.n_reporters, 8),
         Column(gettext_lazy("Reminder robot"), lambda u: u.get_webhook_kind_display() if u.webhook_url else _("no"), 14),
-        Column(gettext_lazy("Reports"), lambda u: _yes(u.is_active), 8),
+        Column(gettext_lazy("Reports"), lambda u: yes_no(u.is_active), 8),
     ]
     return export_list(actor=actor, via=via, object_type="reporting_unit", queryset=units, columns=columns,
                        name=_("reporting units"), personal=False, filters=filters)
@@ -47,7 +39,7 @@ def duty_board_export(*, actor, rows: list, day, via: Via, filters: dict):
         Column(gettext_lazy("Duty officers"), lambda r: "、".join(e.name for e in r.officers), 20),
         Column(gettext_lazy("Officers' phones"), lambda r: "、".join(phone(e.phone) for e in r.officers), 28),
         Column(gettext_lazy("24-hour duty phone"), lambda r: phone(r.unit.duty_phone), 14),
-        Column(gettext_lazy("Nobody on duty"), lambda r: _yes(r.is_gap), 8),
+        Column(gettext_lazy("Nobody on duty"), lambda r: yes_no(r.is_gap), 8),
     ]
     return export_list(actor=actor, via=via, object_type="duty_roster", queryset=rows, columns=columns,
                        name=_("24-hour duty %(day)s") % {"day": day.isoformat()}, personal=False, filters=filters)

@@ -55,6 +55,12 @@ def _filters(request, template, **extra) -> dict:
             "org": org_param(request), "nodes": [(u.org.code, u.org.depth, u.name) for u in nodes], **extra}
 
 
+def _day_query(template, org, day: dt.date) -> str:
+    """The page's own choices, for its export link."""
+    return urlencode({k: v for k, v in {"template": template.uid if template else "", "org": org.code if org else "",
+                                         "day": day.isoformat()}.items() if v})
+
+
 def _may_report(actor, unit) -> bool:
     return has_capability(actor, Capability.SUBMIT_REPORTS) and selectors.my_units(actor=actor).filter(pk=unit.pk).exists()
 
@@ -181,9 +187,13 @@ def rollup(request):
     org = org_param(request)
     roll = selectors.rollup(actor=actor, template=template, day=day, org=org) if template and actor.jurisdiction else None
     numbers = [f for f in roll.fields if f.kind in NUMBER_KINDS] if roll else []
+    if roll is not None and request.GET.get("export") == "xlsx":
+        return exports.rollup_export(actor=actor, roll=roll, numbers=numbers, via=Via.from_request(request),
+                                     filters={"template": template.name, "org": org.code if org else "", "day": day})
     crumbs = org_unit_breadcrumbs(actor=actor, org_unit=org) if roll and org is not None else []
     return render(request, "reporting/rollup.html", {
         **_filters(request, template), "day": day, "roll": roll, "numbers": numbers, "crumbs": crumbs,
+        "export_query": _day_query(template, org, day) if roll else None,
         "rows": [(r, [(r.sums.get(f.key), f) for f in numbers]) for r in roll.rows] if roll else [],
         "total": [(roll.total.sums.get(f.key), f) for f in numbers] if roll else [], "tab": "rollup",
     })
@@ -206,7 +216,7 @@ def matrix(request):
     m = selectors.completeness_matrix(actor=actor, template=template, since=since, until=until, org=org) if template else None
     query = urlencode({k: v for k, v in {"template": template.uid if template else "", "org": org.code if org else "",
                                          "since": since.isoformat(), "until": until.isoformat()}.items() if v})
-    if m is not None and request.GET.get("format") == "xlsx":
+    if m is not None and request.GET.get("export") == "xlsx":
         return exports.matrix_export(actor=actor, matrix=m, via=Via.from_request(request),
                                      filters={"template": template.name, "org": org.code if org else "", "since": since, "until": until})
     for row in m.rows if m else []:
@@ -231,8 +241,11 @@ def missing(request):
         duty.setdefault(entry.unit_id, []).append(entry)
     for unit in units:
         unit.on_duty = duty.get(unit.pk, [])
+    if template is not None and request.GET.get("export") == "xlsx":
+        return exports.missing_export(actor=actor, units=units, template=template, day=day, via=Via.from_request(request),
+                                      filters={"template": template.name, "org": org.code if org else "", "day": day})
     return render(request, "reporting/missing.html", {
-        **_filters(request, template), "day": day, "units": units,
+        **_filters(request, template), "day": day, "units": units, "export_query": _day_query(template, org, day) if template else None,
         "deadline": template.deadline_for(day) if template else None, "past_deadline": bool(template and clock.now() > template.deadline_for(day)),
         "can_reveal": has_capability(actor, Capability.REVEAL_PII), "tab": "missing",
     })
@@ -245,7 +258,7 @@ def report_list(request):
     since = _day(request.GET.get("since"), None) if request.GET.get("since") else None
     until = _day(request.GET.get("until"), None) if request.GET.get("until") else None
     reports = selectors.report_list(actor=actor, template=template, org=org, since=since, until=until)
-    if request.GET.get("format") == "xlsx":
+    if request.GET.get("export") == "xlsx":
         return exports.report_list_export(actor=actor, reports=reports, template=template, via=Via.from_request(request),
                                           filters={"template": template.name if template else "", "org": org.code if org else "",
                                                    "since": since or "", "until": until or ""})

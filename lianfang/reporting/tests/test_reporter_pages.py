@@ -260,7 +260,7 @@ def test_the_matrix_exports_to_excel(world, units, frozen, client_for):
     frozen(local(DAY, 9))
     submit(world, t, units["a"])
     frozen(local(DAY, 11))
-    response = client_for(world.district_office).get(f"/reporting/completeness/?template={t.uid}&since={DAY}&until={DAY}&format=xlsx")
+    response = client_for(world.district_office).get(f"/reporting/completeness/?template={t.uid}&since={DAY}&until={DAY}&export=xlsx")
     rows = xlsx_rows(response)
     assert rows[0][:2] == ("Unit", "03-04")
     body = {r[0]: r for r in rows[1:]}
@@ -294,7 +294,7 @@ def test_the_submissions_list_filters_and_exports_with_the_templates_fields(worl
     client = client_for(world.street_officer_a)
     html = client.get(f"/reporting/reports/?template={t.uid}").content.decode()
     assert "东风社区" in html and "1 report" in html
-    rows = xlsx_rows(client.get(f"/reporting/reports/?template={t.uid}&format=xlsx"))
+    rows = xlsx_rows(client.get(f"/reporting/reports/?template={t.uid}&export=xlsx"))
     assert rows[0][-4:] == ("新增重点人员", "卡点通行", "走访户数", "情况说明")
     assert rows[1][1] == "东风社区" and rows[1][-2] == 7
     assert client.get(f"/reporting/reports/?since={DAY + dt.timedelta(days=1)}").content.decode().count("data-report=") == 0
@@ -343,3 +343,20 @@ def test_the_tabs_and_pages_load_for_each_persona(world, units, at_nine, client_
 ]:
             assert client.get(url).status_code == 200, (user, url)
     assert DailyReportRevision.objects.count() == 0
+
+
+def test_the_missing_list_and_the_totals_export_to_excel(world, units, client_for, frozen):
+    frozen(local(DAY, 12))
+    t = template(world)
+    units["b"].head_name, units["b"].head_phone = "李主任", "13812345678"
+    units["b"].save()
+    submit(world, t, units["a"], values={"new_key_persons": 0, "passages": 4, "visited": 3})
+    street_b = client_for(world.street_officer_b)
+    page = street_b.get(f"/reporting/missing/?template={t.uid}&day={DAY}").content.decode()
+    assert f"template={t.uid}&amp;day={DAY}&amp;export=xlsx" in page
+    rows = xlsx_rows(street_b.get(f"/reporting/missing/?template={t.uid}&day={DAY}&export=xlsx"))
+    assert [list(r[:3]) for r in rows[-1:]] == [["西湖社区", "李主任", "13812345678"]]    # a street officer may reveal
+
+    rows = xlsx_rows(client_for(world.district_office).get(f"/reporting/totals/?template={t.uid}&day={DAY}&export=xlsx"))
+    body = {r[0]: list(r[1:]) for r in rows if r and r[0] in ("东风街道", "西湖街道", "Total")}
+    assert body["东风街道"][:2] == [1, 1] and body["西湖街道"][:2] == [1, 0] and body["Total"][:2] == [2, 1]
