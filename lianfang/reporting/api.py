@@ -6,7 +6,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -322,19 +322,13 @@ def brief_detail(request, uid: UUID):
     return selectors.access_brief(actor=request.user, uid=uid)
 
 
-def _brief_file(brief, data: bytes, content_type: str, ext: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="brief-{brief.number}-{brief.day}.{ext}"'
-    return response
-
-
 @router.get("/reporting/briefs/{uuid:uid}/docx")
 def brief_docx(request, uid: UUID):
     """The issue as a Word document."""
     brief = selectors.access_brief(actor=request.user, uid=uid)
     data = brief_docs.brief_docx(brief)
     brief_docs.brief_download_audit(actor=request.user, brief=brief, kind="docx", via=Via.from_request(request))
-    return _brief_file(brief, data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
+    return brief_docs.brief_file_response(brief, data, "docx")
 
 
 @router.get("/reporting/briefs/{uuid:uid}/pdf")
@@ -343,4 +337,4 @@ def brief_pdf(request, uid: UUID):
     brief = selectors.access_brief(actor=request.user, uid=uid)
     data = brief_docs.brief_pdf(brief)
     brief_docs.brief_download_audit(actor=request.user, brief=brief, kind="pdf", via=Via.from_request(request))
-    return _brief_file(brief, data, "application/pdf", "pdf")
+    return brief_docs.brief_file_response(brief, data, "pdf")

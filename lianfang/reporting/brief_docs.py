@@ -14,6 +14,8 @@ import io
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -67,6 +69,16 @@ def part_line(part: dict) -> str:
         head += _(", %(zero)s zero reports") % {"zero": part["zero"]}
     figures = "；".join(f"{f['label']} {f['value']}" for f in part.get("figures", []))
     return f"{head}。{figures}" + ("。" if figures else "")
+
+
+CONTENT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+
+
+def brief_file_response(brief: Brief, data: bytes, kind: str) -> HttpResponse:
+    """The document as a download named like the archive calls it: 疫情防控工作日报第3期-2026-11-23.pdf."""
+    response = HttpResponse(data, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = content_disposition_header(True, f"{brief}-{brief.day.isoformat()}.{kind}")
+    return response
 
 
 def brief_download_audit(*, actor, brief: Brief, kind: str, via: Via) -> None:

@@ -20,7 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TemplateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. 疫情防控工作日报"))
+    name = forms.CharField(label=pgettext_lazy("template", "Name"), max_length=100, help_text=_("e.g. 疫情防控工作日报"))
     unit_kinds = forms.MultipleChoiceField(label=_("Who reports"), choices=UnitKind.choices, widget=forms.CheckboxSelectMultiple)
     deadline = forms.TimeField(label=_("Deadline"), widget=TIME, initial="10:00")
     deadline_next_day = forms.BooleanField(label=_("The deadline is the next morning"), required=False,
@@ -193,6 +193,8 @@ class BriefForm(forms.Form):
     copy_to = forms.CharField(label=_("Distributed to (发)"), max_length=500, required=False,
                               help_text=_("e.g. 各街道办事处、区直各单位负责同志"))
     editors = forms.CharField(label=_("Editors"), max_length=200, required=False)
+    again = forms.BooleanField(label=_("Issue another brief of this day"), required=False,
+                               help_text=_("Only when the day's brief is issued already: its number stays in the archive."))
     highlights = forms.CharField(label=_("Highlights"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6}),
                                  help_text=_("Free text of the day's work, printed after the figures; a paragraph a line."))
 

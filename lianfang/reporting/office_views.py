@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -171,6 +170,9 @@ def _unit_add(request):
             unit = services.reporting_unit_create(actor=actor, district=district, kind=request.POST.get("kind", ""),
                                                   name=request.POST.get("name", ""), via=via)
             messages.success(request, _("%(unit)s reports from now on; name its head and reporters.") % {"unit": unit.name})
+            if not any(unit.kind in t.unit_kinds for t in selectors.template_list(actor=actor, active_only=True)):
+                messages.warning(request, _("No template in use asks %(kind)s yet: tick it under “Who reports” of a template.")
+                                 % {"kind": unit.get_kind_display()})
             return redirect("reporting:unit_edit", uid=unit.uid)
     except DomainError as e:
         messages.error(request, e.message)
@@ -338,14 +340,17 @@ def brief_create(request):
     actor = request.user
     district = _require_district_manager(actor)
     templates = selectors.template_list(actor=actor).filter(district=district).order_by("-is_active", "name")
-    form = BriefForm(request.POST or None, templates=templates)
+    # The recipients and editors rarely change from one issue to the next.
+    last = selectors.brief_list(actor=actor).order_by("-number").first()
+    initial = {k: getattr(last, k) for k in ("title", "office", "send_to", "copy_to", "editors")} if last else {}
+    form = BriefForm(request.POST or None, templates=templates, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             brief = services.brief_issue(
                 actor=actor, district=district, day=data["day"], title=data["title"], office=data["office"], send_to=data["send_to"],
                 copy_to=data["copy_to"], editors=data["editors"], highlights=data["highlights"], templates=form.templates_chosen(),
-                via=Via.from_request(request))
+                again=data["again"], via=Via.from_request(request))
         except DomainError as e:
             form_error(form, e)
         else:
@@ -371,11 +376,7 @@ def _download(request, uid, kind: str):
         messages.error(request, e.message)
         return redirect("reporting:brief", uid=brief.uid)
     brief_docs.brief_download_audit(actor=actor, brief=brief, kind=kind, via=Via.from_request(request))
-    content_type = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if kind == "docx"
-                    else "application/pdf")
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="brief-{brief.number}-{brief.day.isoformat()}.{kind}"'
-    return response
+    return brief_docs.brief_file_response(brief, data, kind)
 
 
 def brief_docx(request, uid):

@@ -436,6 +436,7 @@ class BriefIn(Schema):
     editors: str = ""
     highlights: str = ""
     templates: list[UUID] | None = Field(None, description="The templates it reports on; every active one when omitted.")
+    again: bool = Field(False, description="Issue although a brief of the day exists (409 otherwise).")
 
 
 class BriefOut(Schema):

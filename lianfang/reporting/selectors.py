@@ -28,7 +28,9 @@ class Cell:
 
 
 def reporting_unit_list(*, actor, template: ReportTemplate | None = None, org: OrgUnit | None = None) -> QuerySet[ReportingUnit]:
-    qs = scoped(ReportingUnit.objects.filter(is_active=True), actor)
+    """The units that report, in the actor's jurisdiction, and those the actor reports for (a
+    grid worker's community sits above their grid)."""
+    qs = scoped_or(ReportingUnit.objects.filter(is_active=True), actor, _theirs(actor, "pk"))
     if org is not None:
         qs = qs.filter(subtree_q("org_path", org.path))
     if template is not None:

@@ -150,13 +150,16 @@ def daily_report_submit(*, actor, template: ReportTemplate, unit: ReportingUnit,
             earlier.created = False
             return earlier
     _check_applies(template, unit, day)
-    cleaned = {} if zero else report_values_clean(template=template, values=values or {})
+    prefilled = report_prefill(template=template, unit=unit, day=day)
+    # "Nothing new today" still reports what the records say (people under watch, today's
+    # counts), so totals and the brief do not drop to 0 for a unit that sent a zero report.
+    cleaned = dict(prefilled) if zero else report_values_clean(template=template, values=values or {})
     now = clock.now()
     try:
         with transaction.atomic():
             report = DailyReport.objects.create(
-                **({"uid": uid} if uid is not None else {}), template=template, unit=unit, org_path=unit.org_path, day=day, values=cleaned, is_zero=zero,
-                prefilled=report_prefill(template=template, unit=unit, day=day), submitted_at=now, submitted_by=actor,
+                **({"uid": uid} if uid is not None else {}), template=template, unit=unit, org_path=unit.org_path, day=day,
+                values=cleaned, is_zero=zero, prefilled=prefilled, submitted_at=now, submitted_by=actor,
                 is_late=now > template.deadline_for(day))
     except IntegrityError:
         earlier = DailyReport.objects.filter(uid=uid).first() if uid is not None else None
@@ -181,7 +184,7 @@ def daily_report_correct(*, actor, report: DailyReport, values: dict | None = No
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say what was wrong."), field="reason")
-    cleaned = {} if zero else report_values_clean(template=report.template, values=values or {})
+    cleaned = dict(report.prefilled) if zero else report_values_clean(template=report.template, values=values or {})
     DailyReportRevision.objects.create(report=report, revision=report.revision, values=report.values, is_zero=report.is_zero,
                                        submitted_at=report.submitted_at, submitted_by=report.submitted_by, replaced_by=actor,
                                        reason=reason)
@@ -343,7 +346,7 @@ def reporting_unit_update(*, actor, unit: ReportingUnit, head_name: str = "", he
         raise DomainError(_("Unknown robot."), field="webhook_kind")
     webhook_url = (webhook_url or "").strip()
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
-        raise DomainError(_("The robot's address starts with https://."), field="webhook_url")
+        raise DomainError(_("The robot's address starts with http:// or https://."), field="webhook_url")
     if webhook_url and not webhook_kind:
         raise DomainError(_("Say which robot the address belongs to."), field="webhook_kind")
     before = {"head_name": unit.head_name, "head_phone": unit.head_phone, "duty_phone": unit.duty_phone,
@@ -555,7 +558,7 @@ def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> boo
 @transaction.atomic
 def brief_issue(*, actor, district: OrgUnit, day: dt.date, title: str = "", office: str = "", send_to: str = "",
                 copy_to: str = "", editors: str = "", highlights: str = "", templates: list[ReportTemplate] | None = None,
-                via: Via) -> Brief:
+                again: bool = False, via: Via) -> Brief:
     """Issue the next numbered brief of the district for `day`. Its content is built from the
     day's reports now and kept; the number is taken under a row lock in the same transaction,
     so numbers have no gaps and never repeat, whoever generates at the same moment."""
@@ -564,6 +567,11 @@ def brief_issue(*, actor, district: OrgUnit, day: dt.date, title: str = "", offi
     _require_district_wide(actor, district)
     if day > clock.today():
         raise DomainError(_("A day that has not come yet has no brief."), field="day")
+    earlier = Brief.objects.filter(district=district, day=day).order_by("number").last()
+    if earlier is not None and not again:
+        # A number once given stays in the archive: a second tap must not use up another.
+        raise DomainError(_("%(brief)s is already issued for %(day)s; confirm to issue another.") % {"brief": earlier, "day": day},
+                          field="again", code="already_issued")
     content = brief_content(actor=actor, district=district, day=day, templates=templates)
     BriefCounter.objects.get_or_create(district=district)
     counter = BriefCounter.objects.select_for_update().get(district=district)

@@ -4,6 +4,7 @@ the caller's jurisdiction, phones masked for roles that may not reveal them."""
 
 import datetime as dt
 import uuid
+from urllib.parse import quote
 
 import pytest
 
@@ -265,7 +266,7 @@ def test_a_malformed_submission_is_refused_before_the_service(world, t, units, g
 def test_a_zero_report_is_one_call_and_counts_as_on_time_in_the_matrix(world, t, units, grid_a, token_client):
     body = {"uid": str(uuid.uuid4())}    # the day defaults to today
     zero = grid_a("post", form_url(t, units["a"], "zero"), body)
-    assert zero.status_code == 201 and zero.json()["is_zero"] is True and zero.json()["values"] == {} and zero.json()["day"] == str(DAY)
+    assert zero.status_code == 201 and zero.json()["is_zero"] is True and zero.json()["values"] == {"new_key_persons": 0, "passages": 0} and zero.json()["day"] == str(DAY)
     assert grid_a("post", form_url(t, units["a"], "zero"), body).status_code == 200
     matrix = token_client(world.street_officer_a)("get", f"/api/reporting/matrix?template={t.uid}&since={DAY}&until={DAY}").json()
     (row,) = matrix["rows"]
@@ -293,7 +294,7 @@ def test_a_correction_keeps_a_revision_and_the_head_signs_off(world, t, units, g
     (old,) = out["revisions"]
     assert (old["revision"], old["values"]["visited"], old["reason"], old["replaced_by"]) == (1, 3, "漏报一户", "grid_a")
     to_zero = grid_a("post", f"/api/reporting/reports/{uid}/correct", {"zero": True, "reason": "无新增"}).json()
-    assert to_zero["is_zero"] is True and to_zero["values"] == {} and len(to_zero["revisions"]) == 2
+    assert to_zero["is_zero"] is True and to_zero["values"] == {"new_key_persons": 0, "passages": 0} and len(to_zero["revisions"]) == 2
     assert grid_a("get", f"/api/reporting/reports/{uid}").json()["revisions"][1]["reason"] == "无新增"
     assert grid_a("post", f"/api/reporting/reports/{uid}/sign-off").status_code == 403
     assert DailyReportRevision.objects.count() == 2
@@ -433,7 +434,9 @@ def test_the_district_office_issues_numbered_briefs(world, t, units, token_clien
     out = first.json()
     assert out["number"] == 1 and out["send_to"] == "区委、区政府领导" and out["content"]["templates"][0]["submitted"] == 1
     assert out["content"]["duty"][0]["leader_phone"] == "13900003333"
-    second = office("post", "/api/reporting/briefs", {**body, "templates": [str(t.uid)]})
+    refused = office("post", "/api/reporting/briefs", body)
+    assert refused.status_code == 400 and refused.json()["code"] == "already_issued" and Brief.objects.count() == 1
+    second = office("post", "/api/reporting/briefs", {**body, "templates": [str(t.uid)], "again": True})
     assert second.json()["number"] == 2
     assert [b["number"] for b in office("get", "/api/reporting/briefs").json()["items"]] == [2, 1]
     # Every official of the district reads the briefs; the duty phones masked without reveal.
@@ -454,7 +457,7 @@ def test_a_brief_downloads_as_docx_and_pdf(world, t, units, token_client, kind, 
     response = token_client(world.grid_worker_a)("get", f"/api/reporting/briefs/{brief.uid}/{kind}")
     assert response.status_code == 200
     assert response["Content-Type"] == content_type and response.content.startswith(magic)
-    assert f"brief-1-{DAY}.{kind}" in response["Content-Disposition"]
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(f'{brief}-{DAY}.{kind}')}"
     assert AuditEntry.objects.filter(object_type="daily_brief", action=AuditAction.EXPORT, object_ref=str(brief.uid),
                                      actor=world.grid_worker_a, detail__format=kind).count() == 1
 

@@ -26,6 +26,7 @@ def daily(world, units):
 
 
 def issue(world, day=DAY, actor=None, district=None, **kw):
+    kw.setdefault("again", True)    # most tests issue several briefs of one day; the refusal has its own test
     return services.brief_issue(actor=actor or world.district_office, district=district or world.district, day=day, via=COMMAND, **kw)
 
 

@@ -32,7 +32,7 @@ def roster(world, unit, day=DAY, entries=None):
 
 def test_every_page_renders_for_the_district_office(world, units, client_for):
     t = template(world)
-    brief = services.brief_issue(actor=world.district_office, district=world.district, day=DAY, via=COMMAND)
+    brief = services.brief_issue(actor=world.district_office, district=world.district, day=DAY, again=True, via=COMMAND)
     client = client_for(world.district_office)
     for url in ["/reporting/templates/", "/reporting/templates/new/", f"/reporting/templates/{t.uid}/edit/", "/reporting/units/",
                 f"/reporting/units/{units['a'].uid}/edit/", f"/reporting/units/{units['a'].uid}/duty/", "/reporting/duty/",
@@ -189,7 +189,7 @@ def test_it_sets_up_a_unit(world, units, client_for):
 def test_a_bad_robot_address_is_shown_and_nothing_changes(world, units, client_for):
     response = client_for(world.district_office).post(f"/reporting/units/{units['a'].uid}/edit/", {
         "head_name": "张主任", "webhook_kind": "wecom", "webhook_url": "qyapi.weixin.qq.com/x", "is_active": "on"})
-    assert response.status_code == 400 and "The robot&#x27;s address starts with https://." in response.content.decode()
+    assert response.status_code == 400 and "The robot&#x27;s address starts with http:// or https://." in response.content.decode()
     units["a"].refresh_from_db()
     assert units["a"].head_name == "" and units["a"].webhook_url == ""
 
@@ -315,7 +315,9 @@ def test_briefs_are_numbered_one_then_two(world, units, client_for, frozen):
     frozen(local(DAY, 18))
     client = client_for(world.district_office)
     first = client.post("/reporting/briefs/new/", brief_post())
-    second = client.post("/reporting/briefs/new/", brief_post(templates=[str(t.uid)]))
+    refused = client.post("/reporting/briefs/new/", brief_post())
+    assert refused.status_code == 400 and "confirm to issue another" in refused.content.decode() and Brief.objects.count() == 1
+    second = client.post("/reporting/briefs/new/", brief_post(templates=[str(t.uid)], again="on"))
     one, two = Brief.objects.order_by("number")
     assert (one.number, two.number) == (1, 2)
     assert first.url == f"/reporting/briefs/{one.uid}/" and second.url == f"/reporting/briefs/{two.uid}/"
@@ -329,7 +331,7 @@ def test_briefs_are_numbered_one_then_two(world, units, client_for, frozen):
 
 def test_the_brief_page_masks_phones_for_those_who_may_not_reveal_them(world, units, client_for):
     roster(world, ReportingUnit.objects.get(org=world.street_a))
-    brief = services.brief_issue(actor=world.district_office, district=world.district, day=DAY, via=COMMAND)
+    brief = services.brief_issue(actor=world.district_office, district=world.district, day=DAY, again=True, via=COMMAND)
     html = client_for(world.grid_worker_a).get(f"/reporting/briefs/{brief.uid}/").content.decode()
     assert "王书记 139****2222" in html and "13911112222" not in html
     assert "王书记 13911112222" in client_for(world.district_office).get(f"/reporting/briefs/{brief.uid}/").content.decode()
@@ -343,7 +345,7 @@ def test_a_brief_of_a_day_to_come_is_refused(world, client_for, frozen):
 
 
 def test_every_official_reads_the_brief_and_only_the_district_office_issues_it(world, units, client_for):
-    brief = services.brief_issue(actor=world.district_office, district=world.district, day=DAY, via=COMMAND)
+    brief = services.brief_issue(actor=world.district_office, district=world.district, day=DAY, again=True, via=COMMAND)
     client = client_for(world.street_officer_b)
     assert client.get(f"/reporting/briefs/{brief.uid}/").status_code == 200
     assert "/reporting/briefs/new/" not in client.get("/reporting/briefs/").content.decode()
@@ -374,7 +376,7 @@ def test_the_lists_take_a_fixed_number_of_queries(world, units, client_for, froz
     frozen(local(DAY, 9, 30))
     services.reminders_create()
     for _i in range(3):
-        services.brief_issue(actor=world.district_office, district=world.district, day=DAY, via=COMMAND)
+        services.brief_issue(actor=world.district_office, district=world.district, day=DAY, again=True, via=COMMAND)
     client = client_for(world.district_office)
     client.get(url)
     # The layout itself asks a few (the menu's badges); the list adds a fixed few, whatever its length.
@@ -390,6 +392,7 @@ def test_the_district_office_adds_a_department_and_new_communities(world, client
     response = office.post("/reporting/units/", {"kind": "finance", "name": "区财政局"})
     unit = ReportingUnit.objects.get(name="区财政局")
     assert response.status_code == 302 and response["Location"] == f"/reporting/units/{unit.uid}/edit/"
+    assert "No template in use asks Finance bureau yet" in office.get(response["Location"]).content.decode()
     assert unit.kind == "finance" and unit.org_path == world.district.path and unit.org is None
 
     again = office.post("/reporting/units/", {"kind": "finance", "name": "区财政局"}, follow=True)

@@ -53,10 +53,10 @@ def test_two_briefs_generated_at_once_get_consecutive_numbers(world, units, froz
     frozen(local(DAY, 18))
     template(world)
     if not first_ever:
-        services.brief_issue(actor=world.district_office, district=world.district, day=DAY, via=COMMAND)
+        services.brief_issue(actor=world.district_office, district=world.district, day=DAY, again=True, via=COMMAND)
 
     def generate():
-        return services.brief_issue(actor=world.district_office, district=world.district, day=DAY, via=COMMAND).number
+        return services.brief_issue(actor=world.district_office, district=world.district, day=DAY, again=True, via=COMMAND).number
 
     outs = together(generate, generate, generate)
     assert all("error" not in o for o in outs), outs

@@ -58,7 +58,7 @@ def test_a_zero_report_is_one_tap_from_the_home_page_and_on_time(world, units, a
     response = post(client, form_url(t, units["a"]), {"zero": "1", "back": "home"}, follow=True)
     assert response.redirect_chain[-1][0] == "/reporting/"
     report = DailyReport.objects.get(unit=units["a"])
-    assert report.is_zero and not report.is_late and report.values == {}
+    assert report.is_zero and not report.is_late and report.values == {"new_key_persons": 0, "passages": 0}
     html = response.content.decode()
     assert "Zero report of 东风社区 received on time." in html and "Zero report received" in html
 

@@ -15,7 +15,7 @@ from lianfang.quarantine.models import Alert
 from lianfang.quarantine.services import overdue_escalate
 from lianfang.quarantine.tests.factories import watch
 
-from .. import services
+from .. import selectors, services
 from ..models import DailyReport, DailyReportRevision
 from .factories import DAY, local, submit, template
 
@@ -270,7 +270,7 @@ def test_a_correction_to_a_zero_report_and_a_bad_correction_changes_nothing(worl
     report.refresh_from_db()
     assert report.revision == 1 and not report.revisions.exists() and report.values["visited"] == 3
     report = services.daily_report_correct(actor=world.grid_worker_a, report=report, zero=True, reason="其实无新增", via=COMMAND)
-    assert report.is_zero and report.values == {}
+    assert report.is_zero and report.values == report.prefilled    # the records' figures, nothing typed
 
 
 def test_only_the_head_signs_off_once_and_a_correction_clears_it(world, units, frozen):
@@ -373,10 +373,12 @@ def test_decimals_are_stored_plainly_with_at_most_six_places(world):
 
 
 def test_a_zero_report_is_accepted_even_when_the_records_show_something_new(world, units, frozen):
-    """Documented behaviour (questionable): "nothing new today" wins over the records; the
-    records' figures are kept in `prefilled`, the roll-up counts nothing for the unit."""
+    """"Nothing new today" from the reporter; the records' figures are still what it reports, so
+    the roll-up keeps the new key person and the people under watch."""
     frozen(local(DAY, 8))
     watch(world, "a")
     t = template(world)
     report = submit(world, t, units["a"], values=None, zero=True)
-    assert report.is_zero and report.values == {} and report.prefilled["new_key_persons"] == 1
+    assert report.is_zero and report.values == report.prefilled and report.prefilled["new_key_persons"] == 1
+    roll = selectors.rollup(actor=world.district_office, template=t, day=DAY, org=world.district)
+    assert roll.total.sums["new_key_persons"] == 1 and roll.total.zero == 1
