@@ -5,6 +5,7 @@ street a's reports, and a community reporter only its own form."""
 
 import datetime as dt
 import io
+import re
 import uuid
 
 import pytest
@@ -360,3 +361,13 @@ def test_the_missing_list_and_the_totals_export_to_excel(world, units, client_fo
     rows = xlsx_rows(client_for(world.district_office).get(f"/reporting/totals/?template={t.uid}&day={DAY}&export=xlsx"))
     body = {r[0]: list(r[1:]) for r in rows if r and r[0] in ("东风街道", "西湖街道", "Total")}
     assert body["东风街道"][:2] == [1, 1] and body["西湖街道"][:2] == [1, 0] and body["Total"][:2] == [2, 1]
+
+
+def test_the_menu_counts_the_reporters_forms_not_yet_sent(world, units, client_for, frozen):
+    frozen(local(DAY, 9))
+    t = template(world)
+    grid = client_for(world.grid_worker_a)
+    assert re.search(r'<span class="badge err" id="reports-due"[^>]*>1</span>', grid.get("/").content.decode())
+    submit(world, t, units["a"])
+    assert 'id="reports-due"' not in grid.get("/").content.decode()
+    assert 'id="reports-due"' not in client_for(world.doctor_a).get("/").content.decode()    # not a reporter: no count asked
