@@ -220,7 +220,7 @@ def matrix(request):
         return exports.matrix_export(actor=actor, matrix=m, via=Via.from_request(request),
                                      filters={"template": template.name, "org": org.code if org else "", "since": since, "until": until})
     for row in m.rows if m else []:
-        row.cells_zero = [(cell, zero, exports.CELL_LABELS[cell]) for cell, zero in zip(row.cells, row.zero)]
+        row.cells_zero = [(cell, zero, exports.CELL_LABELS[cell], uid) for cell, zero, uid in zip(row.cells, row.zero, row.reports)]
     context = {**_filters(request, template), "matrix": m, "since": since, "until": until, "query": query, "today": clock.today(),
                "tab": "matrix"}
     if request.htmx:

@@ -43,6 +43,7 @@ class MatrixRow:
     unit: ReportingUnit
     cells: list[str]
     zero: list[bool]
+    reports: list = field(default_factory=list)    # the report of each day (its uid), to open from the cell
 
 
 @dataclass
@@ -87,13 +88,13 @@ def completeness_matrix(*, actor, template: ReportTemplate, since: dt.date, unti
     now = now or clock.now()
     days = [since + dt.timedelta(days=i) for i in range((until - since).days + 1)]
     units = list(reporting_unit_list(actor=actor, template=template, org=org))
-    reports = {(u, d): (zero, late) for u, d, zero, late in DailyReport.objects.filter(
-        template=template, unit__in=units, day__gte=since, day__lte=until).values_list("unit_id", "day", "is_zero", "is_late")}
+    reports = {(u, d): (zero, late, uid) for u, d, zero, late, uid in DailyReport.objects.filter(
+        template=template, unit__in=units, day__gte=since, day__lte=until).values_list("unit_id", "day", "is_zero", "is_late", "uid")}
     deadlines = {d: template.deadline_for(d) for d in days}
     today = timezone.localdate(now)
     matrix = Matrix(template, days)
     for unit in units:
-        cells, zeros = [], []
+        cells, zeros, uids = [], [], []
         for d in days:
             found = reports.get((unit.pk, d))
             if found is not None:
@@ -103,7 +104,8 @@ def completeness_matrix(*, actor, template: ReportTemplate, since: dt.date, unti
             else:
                 cells.append(Cell.MISSING if now > deadlines[d] else Cell.PENDING)
             zeros.append(bool(found and found[0]))
-        matrix.rows.append(MatrixRow(unit, cells, zeros))
+            uids.append(found[2] if found else None)
+        matrix.rows.append(MatrixRow(unit, cells, zeros, uids))
     return matrix
 
 

@@ -230,7 +230,7 @@ def test_the_matrix_colours_each_unit_and_day_and_gives_the_rates(world, units, 
     t = template(world)
     units["b"].reporters.add(world.grid_worker_b)
     frozen(local(DAY, 9))
-    submit(world, t, units["a"], values=None, zero=True)
+    report = submit(world, t, units["a"], values=None, zero=True)
     frozen(local(DAY, 11))
     client = client_for(world.district_office)
     response = client.get(f"/reporting/completeness/?template={t.uid}&since={DAY}&until={DAY}")
@@ -240,6 +240,7 @@ def test_the_matrix_colours_each_unit_and_day_and_gives_the_rates(world, units, 
     row_b = html.split(f'data-unit="{units["b"].uid}"')[1].split("</tr>")[0]
     assert 'data-cell="on_time"' in row_a and ">0<" in row_a
     assert 'data-cell="missing"' in row_b
+    assert f'href="/reporting/reports/{report.uid}/"' in row_a and "/reporting/reports/" not in row_b    # a cell opens its report
     assert 'data-figure="reporting_rate">50%' in html and 'data-figure="zero">1<' in html
 
 
