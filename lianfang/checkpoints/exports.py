@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from lianfang.core.audit import Via
 from lianfang.core.excel import Column
 from lianfang.core.exports import export_list
-from lianfang.core.pii import mask_phone
-from lianfang.core.roles import Capability, has_capability
+from lianfang.core.pii import phone_as_seen
 
 
 def _yes(value: bool) -> str:
@@ -40,13 +39,8 @@ def checkpoint_list_export(*, actor, rows: list, via: Via, filters: dict):
                        personal=False, filters=filters)
 
 
-def _phone(actor):
-    # Staff phones in full for those who may reveal them (they call the gate), masked otherwise.
-    return (lambda p: p) if has_capability(actor, Capability.REVEAL_PII) else mask_phone
-
-
 def roster_export(*, actor, checkpoint, shifts, via: Via, filters: dict):
-    phone = _phone(actor)
+    phone = phone_as_seen(actor)
     columns = [
         Column(gettext_lazy("Day"), lambda s: timezone.localtime(s.starts_at).date(), 11),
         Column(gettext_lazy("From"), lambda s: s.starts_at, 16),
@@ -62,7 +56,7 @@ def roster_export(*, actor, checkpoint, shifts, via: Via, filters: dict):
 
 
 def duty_board_export(*, actor, rows: list, via: Via, filters: dict):
-    phone = _phone(actor)
+    phone = phone_as_seen(actor)
     columns = [
         Column(gettext_lazy("Checkpoint"), lambda r: r.checkpoint.name, 14),
         Column(pgettext_lazy("org unit", "Unit"), lambda r: r.checkpoint.org.name, 16),

@@ -17,6 +17,14 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def phone_as_seen(actor):
+    """How phones are written for this reader (pages' lists, exports, API): in full for a role
+    that may reveal them (they are the ones who call), masked for everyone else."""
+    from .roles import Capability, has_capability
+
+    return (lambda p: p or "") if has_capability(actor, Capability.REVEAL_PII) else mask_phone
+
+
 def mask_birth_date(value) -> str:
     """The year only: the month and day are the digits an ID number's mask hides."""
     return f"{value.year}-**-**" if value else ""

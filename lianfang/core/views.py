@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -26,6 +28,14 @@ def form_error(form, error) -> None:
 def org_param(request):
     """The `?org=CODE` filter of a list page (see selectors.org_filter)."""
     return selectors.org_filter(actor=request.user, code=request.GET.get("org", ""))
+
+
+def date_param(raw: str | None, default=None):
+    """A YYYY-MM-DD of a query or form; `default` when absent or malformed."""
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return default
 
 
 def paginate(request, queryset, per_page: int = 50):

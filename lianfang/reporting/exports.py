@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from lianfang.core.audit import Via
 from lianfang.core.excel import Column
 from lianfang.core.exports import export_list
-from lianfang.core.pii import mask_phone
-from lianfang.core.roles import Capability, has_capability
+from lianfang.core.pii import phone_as_seen
 
 from .models import FieldKind
 from .selectors import Cell, Matrix
@@ -25,11 +24,6 @@ CELL_LABELS = {
 
 def yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
-
-
-def phone_shown(actor):
-    """How a phone is written for this reader: in full, or masked."""
-    return (lambda p: p or "") if has_capability(actor, Capability.REVEAL_PII) else mask_phone
 
 
 def _rate(value: float | None) -> str:
@@ -86,7 +80,7 @@ def matrix_export(*, actor, matrix: Matrix, via: Via, filters: dict):
 
 def missing_export(*, actor, units: list, template, day, via: Via, filters: dict):
     """The units that have not reported, with whom to call (phones masked unless revealed)."""
-    phone = phone_shown(actor)
+    phone = phone_as_seen(actor)
     columns = [
         Column(pgettext_lazy("org unit", "Unit"), lambda u: u.name, 18),
         Column(gettext_lazy("Responsible person"), lambda u: u.head_name, 12),

@@ -8,11 +8,13 @@ from lianfang.core.audit import Via
 from lianfang.core.excel import Column
 from lianfang.core.exports import export_list
 
-from .exports import phone_shown, yes_no
+from lianfang.core.pii import phone_as_seen
+
+from .exports import yes_no
 
 
 def unit_list_export(*, actor, units, via: Via, filters: dict):
-    phone = phone_shown(actor)
+    phone = phone_as_seen(actor)
     columns = [
         Column(pgettext_lazy("org unit", "Unit"), lambda u: u.name, 18),
         Column(gettext_lazy("Kind"), lambda u: u.get_kind_display(), 14),
@@ -30,7 +32,7 @@ def unit_list_export(*, actor, units, via: Via, filters: dict):
 
 def duty_board_export(*, actor, rows: list, day, via: Via, filters: dict):
     """`rows`: office_views.DutyRow (a unit and who is on duty that day)."""
-    phone = phone_shown(actor)
+    phone = phone_as_seen(actor)
     columns = [
         Column(pgettext_lazy("org unit", "Unit"), lambda r: r.unit.name, 18),
         Column(gettext_lazy("Day"), lambda r: day, 11),

@@ -22,7 +22,7 @@ from lianfang.core.roles import Capability, has_capability
 from lianfang.core.scoping import scoped, within
 from lianfang.core.selectors import district_of
 from lianfang.core.services import require
-from lianfang.core.views import form_error, org_param, paginate
+from lianfang.core.views import date_param, form_error, org_param, paginate
 
 from . import brief_docs, office_exports, selectors, services
 from .models import TREE_KINDS, DutyEntry, DutyRole, Reminder, ReportingUnit, UnitKind
@@ -46,11 +46,7 @@ def _require_district_manager(actor) -> OrgUnit:
 
 
 def _day(request, default: dt.date | None = None) -> dt.date | None:
-    raw = request.POST.get("day") if request.method == "POST" else request.GET.get("day")
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return default
+    return date_param(request.POST.get("day") if request.method == "POST" else request.GET.get("day"), default)
 
 
 def _units_of_tree(actor) -> list[tuple[str, str]]:

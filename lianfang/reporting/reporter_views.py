@@ -20,7 +20,7 @@ from lianfang.core.audit import Via
 from lianfang.core.errors import DomainError
 from lianfang.core.roles import Capability, has_capability
 from lianfang.core.selectors import org_unit_breadcrumbs
-from lianfang.core.views import form_error, org_param, paginate
+from lianfang.core.views import date_param, form_error, org_param, paginate
 
 from . import exports, selectors, services
 from .services import NUMBER_KINDS
@@ -32,10 +32,7 @@ MATRIX_DAYS = 92
 
 
 def _day(raw: str | None, default: dt.date | None = None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw or "")
-    except ValueError:
-        return default or clock.today()
+    return date_param(raw) or default or clock.today()
 
 
 def _template_param(request):

@@ -2,27 +2,20 @@
 are masked unless the caller may reveal personal data (Capability.REVEAL_PII)."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from lianfang.core.pii import mask_phone
-from lianfang.core.roles import Capability, has_capability
+from lianfang.core.pii import mask_phone, phone_as_seen
+
+from .selectors import plain_number
 
 
 def phone_for(context, phone: str) -> str:
     """The phone as the caller may see it."""
     request = (context or {}).get("request")
-    return phone if request is not None and has_capability(request.user, Capability.REVEAL_PII) else mask_phone(phone)
-
-
-def _plain(value):
-    """A summed figure: whole numbers as numbers, decimals as exact strings."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral() else str(value)
-    return value
+    return phone_as_seen(request.user)(phone) if request is not None else mask_phone(phone)
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -270,44 +263,16 @@ class DueOut(Schema):
 
 
 class FormFieldOut(Schema):
-    key: str
-    label: str
-    section: str
-    kind: str
-    choices: list[str]
-    required: bool
-    source: str
+    key: str = Field(alias="field.key")
+    label: str = Field(alias="field.label")
+    section: str = Field(alias="field.section")
+    kind: str = Field(alias="field.kind")
+    choices: list[str] = Field(alias="field.choices")
+    required: bool = Field(alias="field.required")
+    source: str = Field(alias="field.source")
     source_title: str
     value: Any = Field(None, description="The submitted value, or the pre-filled figure before submitting.")
     prefilled: Any = Field(None, description="What the records say now, for a sourced field.")
-
-    @staticmethod
-    def resolve_key(obj) -> str:
-        return obj.field.key
-
-    @staticmethod
-    def resolve_label(obj) -> str:
-        return obj.field.label
-
-    @staticmethod
-    def resolve_section(obj) -> str:
-        return obj.field.section
-
-    @staticmethod
-    def resolve_kind(obj) -> str:
-        return obj.field.kind
-
-    @staticmethod
-    def resolve_choices(obj) -> list[str]:
-        return obj.field.choices
-
-    @staticmethod
-    def resolve_required(obj) -> bool:
-        return obj.field.required
-
-    @staticmethod
-    def resolve_source(obj) -> str:
-        return obj.field.source
 
 
 class FormOut(Schema):
@@ -374,7 +339,7 @@ class RollupRowOut(Schema):
 
     @staticmethod
     def resolve_sums(obj) -> dict:
-        return {k: _plain(v) for k, v in obj.sums.items()}
+        return {k: plain_number(v) for k, v in obj.sums.items()}
 
     @staticmethod
     def resolve_texts(obj) -> list[dict]:

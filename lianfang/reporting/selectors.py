@@ -394,13 +394,13 @@ def brief_content(*, actor, district: OrgUnit, day: dt.date, templates: list[Rep
         out["templates"].append({
             "name": template.name, "expected": matrix.expected, "submitted": matrix.submitted, "on_time": matrix.on_time,
             "zero": matrix.zero, "missing": [r.unit.name for r in matrix.rows if r.cells[0] in (Cell.MISSING, Cell.PENDING)],
-            "figures": [{"label": f.label, "value": _plain(roll.total.sums.get(f.key, 0))} for f in numbers],
+            "figures": [{"label": f.label, "value": plain_number(roll.total.sums.get(f.key, 0))} for f in numbers],
         })
         for row in roll.rows:
             section = out["sections"].setdefault(row.label, {"name": row.label, "department": row.org is None, "parts": []})
             section["parts"].append({
                 "template": template.name, "units": row.units, "reported": row.reported, "zero": row.zero,
-                "figures": [{"label": f.label, "value": _plain(row.sums[f.key])} for f in numbers if row.sums.get(f.key)],
+                "figures": [{"label": f.label, "value": plain_number(row.sums[f.key])} for f in numbers if row.sums.get(f.key)],
                 "texts": [{"unit": u, "label": label, "text": text} for u, label, text in row.texts],
             })
     out["sections"] = list(out["sections"].values())
@@ -419,5 +419,6 @@ def brief_content(*, actor, district: OrgUnit, day: dt.date, templates: list[Rep
 DEPARTMENT_KINDS = [k for k in UnitKind.values if k not in TREE_KINDS]
 
 
-def _plain(value):
+def plain_number(value):
+    """A summed figure as JSON keeps it: whole numbers as numbers, decimals as exact strings."""
     return int(value) if isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral()) else str(value)
